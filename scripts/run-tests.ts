@@ -1,0 +1,36 @@
+// Runs every *.test.ts in the workspace with node:test (one process per file).
+// Usage: node scripts/run-tests.ts [path-filter ...]
+import { globSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+
+const filters = process.argv.slice(2);
+const files = globSync(['{packages,services,apps}/*/{src,test}/**/*.test.ts', 'scripts/**/*.test.ts'], {
+  exclude: (f) => f.includes('node_modules'),
+})
+  .filter((f) => filters.length === 0 || filters.some((flt) => f.includes(flt)))
+  .sort();
+
+if (files.length === 0) {
+  console.error('no test files matched');
+  process.exit(1);
+}
+
+const concurrency = process.env.TEST_CONCURRENCY ?? '2';
+const result = spawnSync(
+  process.execPath,
+  [
+    '--conditions=source',
+    '--import',
+    'tsx',
+    '--test',
+    `--test-concurrency=${concurrency}`,
+    '--test-timeout=300000',
+    '--test-reporter=spec',
+    '--test-reporter-destination=stdout',
+    '--test-reporter=./scripts/summary-reporter.ts',
+    '--test-reporter-destination=stdout',
+    ...files,
+  ],
+  { stdio: 'inherit' },
+);
+process.exit(result.status ?? 1);
