@@ -1,0 +1,1 @@
+export { JwksServer, makeTestKey, signTestToken, type SignOptions, type TestKey } from './jwks-fixture.ts';
