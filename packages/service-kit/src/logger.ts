@@ -1,0 +1,53 @@
+import { pino, type DestinationStream, type Logger as PinoLogger, type LevelWithSilent } from 'pino';
+import { createRedactor, DEFAULT_SECRET_KEYS } from './redact.ts';
+
+/** The service logger (pino). Bind request/meeting context with `logger.child({...})`. */
+export type Logger = PinoLogger;
+
+/** Log levels; `silent` turns logging off. */
+export type LogLevel = LevelWithSilent;
+
+/** The correlation fields of architecture.md "Logging"; bind them on child loggers. */
+export interface LogContext {
+  trace_id?: string;
+  span_id?: string;
+  meeting_id?: string;
+  participant_id?: string;
+}
+
+export interface CreateLoggerOptions {
+  /** Who is logging (`gc-service`, `mc-service`, ...). */
+  component: string;
+  /** Defaults to `info`. */
+  level?: LogLevel;
+  /** Where JSON lines go; defaults to stdout. Anything with `write(line)` works. */
+  destination?: DestinationStream;
+  /** Extra key names to redact, on top of the defaults (password, token, authorization, cookie, ...). */
+  redactKeys?: readonly string[];
+}
+
+/**
+ * Creates a JSON-lines logger with the fields of architecture.md: `timestamp` (ISO 8601), `level` (label),
+ * `component`, `message`, and the {@link LogContext} ids when bound. Values under secret-named keys
+ * (password, secret, client_secret, token, access_token, join_token, connection_token, authorization,
+ * cookie, private_key, ...) are replaced by `[REDACTED]` at any depth. Each call builds a new logger:
+ * there is no module-level instance.
+ */
+export function createLogger(options: CreateLoggerOptions): Logger {
+  const redact = createRedactor([...DEFAULT_SECRET_KEYS, ...(options.redactKeys ?? [])]);
+  return pino(
+    {
+      level: options.level ?? 'info',
+      messageKey: 'message',
+      errorKey: 'err',
+      base: { component: options.component },
+      timestamp: () => `,"timestamp":"${new Date().toISOString()}"`,
+      formatters: {
+        level: (label) => ({ level: label }),
+        bindings: (bindings) => redact(bindings) as Record<string, unknown>,
+        log: (object) => redact(object) as Record<string, unknown>,
+      },
+    },
+    options.destination ?? pino.destination({ dest: 1, sync: false }),
+  );
+}
