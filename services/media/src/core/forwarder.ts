@@ -1,0 +1,447 @@
+import type { Clock } from '../clock.ts';
+import { MediaError } from '../errors.ts';
+import { streamIdToBytes, type StreamId } from '../ids.ts';
+import { CapacityMeter } from './capacity.ts';
+import {
+  destinationKey,
+  type Destination,
+  type EgressEndpoint,
+  type PublisherHandle,
+  type StreamInfo,
+} from './destination.ts';
+import type { ForwardFrame } from './frame.ts';
+import { KeyframeLimiter } from './keyframe-limiter.ts';
+import { LayerSwitch, selectLayer, type LayerInfo } from './simulcast.ts';
+import { StreamStats } from './stream-stats.ts';
+import { SubscriberOutput, type OutputCounters, type OutputLimits } from './subscriber-output.ts';
+
+export interface ForwarderOptions {
+  clock: Clock;
+  limits: OutputLimits;
+  /** Minimum interval between key frame requests per publisher stream. */
+  keyframeIntervalMs: number;
+  capacity: CapacityMeter;
+  /** Wall clock in microseconds since the epoch (for jitter / added delay); defaults to Date.now() * 1000. */
+  wallClockUs?: () => number;
+}
+
+interface Published {
+  info: StreamInfo;
+  origin: 'client' | 'cascade';
+  handle: PublisherHandle;
+  stats: StreamStats;
+}
+
+interface SimulcastGroup {
+  info: StreamInfo;
+  layers: LayerInfo[];
+}
+
+interface Route {
+  destination: Destination;
+  /** Highest simulcast layer index the subscriber's layout slot calls for. */
+  maxLayer: number;
+}
+
+interface Subscription {
+  key: string;
+  destination: Destination;
+  output: SubscriberOutput;
+  /** Streams whose frames feed this output (one, or every layer of a simulcast group). */
+  sources: StreamId[];
+  gate: LayerSwitch | undefined;
+  /** For simulcast: the group id bytes written into forwarded headers. */
+  rewriteTo: Uint8Array | undefined;
+}
+
+interface Fanout {
+  toClients: Subscription[];
+  toHandlers: Subscription[];
+}
+
+// Offset of the 16-byte stream id in the 46-byte frame header (version, type, stream id, ...).
+const FRAME_STREAM_ID_OFFSET = 2;
+const FRAME_HEADER_SIZE = 46;
+
+/**
+ * The forwarding core: publishers feed frames in, the routing table (commanded by the Meeting Controller)
+ * says where each stream goes, and every connected destination gets its own bounded SubscriberOutput per stream.
+ *
+ * Loop freedom: fan-out lists are split by destination kind, and a frame whose origin is a cascade link is
+ * only ever offered to `toClients`. A frame therefore crosses at most one handler-to-handler hop, whatever
+ * routes the controller sends.
+ */
+export class Forwarder {
+  readonly #clock: Clock;
+  readonly #limits: OutputLimits;
+  readonly #capacity: CapacityMeter;
+  readonly #wallClockUs: () => number;
+  readonly #keyframes: KeyframeLimiter;
+  readonly #published = new Map<StreamId, Published>();
+  readonly #groups = new Map<StreamId, SimulcastGroup>();
+  readonly #routes = new Map<StreamId, Map<string, Route>>();
+  readonly #endpoints = new Map<string, { endpoint: EgressEndpoint; availableBps: number }>();
+  readonly #subs = new Map<string, Subscription>();
+  readonly #fanout = new Map<StreamId, Fanout>();
+  /** Counters of closed outputs, so totals survive subscribers leaving. */
+  readonly #retired: OutputCounters = {
+    framesForwarded: 0,
+    bytesForwarded: 0,
+    framesDropped: 0,
+    bytesDropped: 0,
+    keyframeRequests: 0,
+  };
+  #closed = false;
+  /** Frames that arrived for a stream nobody publishes here (counted, ignored). */
+  unknownFrames = 0;
+
+  constructor(options: ForwarderOptions) {
+    this.#clock = options.clock;
+    this.#limits = options.limits;
+    this.#capacity = options.capacity;
+    this.#wallClockUs = options.wallClockUs ?? (() => Date.now() * 1000);
+    this.#keyframes = new KeyframeLimiter({
+      clock: options.clock,
+      minIntervalMs: options.keyframeIntervalMs,
+      send: (streamId) => this.#published.get(streamId)?.handle.requestKeyframe(streamId),
+    });
+  }
+
+  // ---- publishers -------------------------------------------------------------------------------------------
+
+  addPublisher(info: StreamInfo, origin: 'client' | 'cascade', handle: PublisherHandle): void {
+    if (this.#published.has(info.streamId)) {
+      throw new MediaError('CONFLICT', `stream ${info.streamId} is already published`);
+    }
+    this.#published.set(info.streamId, { info, origin, handle, stats: new StreamStats() });
+    this.#reconcile();
+  }
+
+  removePublisher(streamId: StreamId): void {
+    if (!this.#published.delete(streamId)) return;
+    this.#keyframes.forget(streamId);
+    this.#reconcile();
+  }
+
+  isPublished(streamId: StreamId): boolean {
+    return this.#published.has(streamId);
+  }
+
+  /** Declares a simulcast source: `groupId` is what subscribers see, `layers` (low to high) what publishers send. */
+  defineSimulcast(info: StreamInfo, layers: LayerInfo[]): void {
+    if (layers.length === 0) throw MediaError.invalidRequest('a simulcast group needs layers');
+    this.#groups.set(info.streamId, { info, layers });
+    this.#reconcile();
+  }
+
+  // ---- routing table ----------------------------------------------------------------------------------------
+
+  addRoute(streamId: StreamId, destination: Destination, maxLayer = Number.MAX_SAFE_INTEGER): void {
+    let byDest = this.#routes.get(streamId);
+    if (byDest === undefined) this.#routes.set(streamId, (byDest = new Map<string, Route>()));
+    byDest.set(destinationKey(destination), { destination, maxLayer });
+    this.#reconcile();
+  }
+
+  removeRoute(streamId: StreamId, destination: Destination): void {
+    const byDest = this.#routes.get(streamId);
+    if (byDest === undefined) return;
+    byDest.delete(destinationKey(destination));
+    if (byDest.size === 0) this.#routes.delete(streamId);
+    this.#reconcile();
+  }
+
+  /** Drops every route to a destination (it left the meeting). */
+  removeRoutesTo(destination: Destination): void {
+    const key = destinationKey(destination);
+    for (const [streamId, byDest] of this.#routes) {
+      byDest.delete(key);
+      if (byDest.size === 0) this.#routes.delete(streamId);
+    }
+    this.#reconcile();
+  }
+
+  // ---- destinations -----------------------------------------------------------------------------------------
+
+  attach(endpoint: EgressEndpoint): void {
+    const key = destinationKey(endpoint.destination);
+    if (this.#endpoints.has(key)) throw new MediaError('CONFLICT', `${key} is already connected`);
+    this.#endpoints.set(key, { endpoint, availableBps: Number.POSITIVE_INFINITY });
+    this.#reconcile();
+  }
+
+  detach(destination: Destination): void {
+    if (this.#endpoints.delete(destinationKey(destination))) this.#reconcile();
+  }
+
+  /** Subscriber feedback: its available bandwidth; re-selects simulcast layers. */
+  setAvailableBandwidth(destination: Destination, bps: number): void {
+    const ep = this.#endpoints.get(destinationKey(destination));
+    if (ep === undefined) return;
+    ep.availableBps = bps;
+    for (const sub of this.#subs.values()) {
+      if (sub.gate !== undefined && destinationKey(sub.destination) === destinationKey(destination)) {
+        this.#retarget(sub);
+      }
+    }
+  }
+
+  /** A key frame request from downstream (a client or a cascade peer) for a stream published here. */
+  requestKeyframe(streamId: StreamId): void {
+    if (this.#published.has(streamId)) this.#keyframes.request(streamId);
+  }
+
+  // ---- the hot path -----------------------------------------------------------------------------------------
+
+  /** Offers one frame to every subscriber of its stream. Synchronous: never waits for any subscriber. */
+  ingest(frame: ForwardFrame): void {
+    const pub = this.#published.get(frame.streamId);
+    if (pub === undefined) {
+      this.unknownFrames++;
+      return;
+    }
+    pub.stats.record(frame, this.#wallClockUs(), this.#clock.now());
+    this.#capacity.addIn(frame.wire.byteLength);
+    const fan = this.#fanout.get(frame.streamId);
+    if (fan === undefined) return;
+    let rewritten: ForwardFrame | undefined;
+    for (const sub of fan.toClients) {
+      if (sub.gate !== undefined) {
+        if (!sub.gate.accept(frame)) continue;
+        rewritten ??= rewriteStreamId(frame, sub.rewriteTo);
+        sub.output.push(rewritten);
+      } else {
+        sub.output.push(frame);
+      }
+    }
+    // Loop freedom: what came from a cascade link never goes back out to one.
+    if (frame.origin === 'client') for (const sub of fan.toHandlers) sub.output.push(frame);
+  }
+
+  // ---- observation ------------------------------------------------------------------------------------------
+
+  streamStats(streamId: StreamId): ReturnType<StreamStats['snapshot']> | undefined {
+    return this.#published.get(streamId)?.stats.snapshot(this.#clock.now());
+  }
+
+  publishedStreams(): { info: StreamInfo; origin: 'client' | 'cascade' }[] {
+    return [...this.#published.values()].map((p) => ({ info: p.info, origin: p.origin }));
+  }
+
+  /** Totals over all outputs, live and closed. */
+  totals(): OutputCounters & {
+    queueDepth: number;
+    queuedBytes: number;
+    outputs: number;
+    waitingForKey: number;
+  } {
+    const t = { ...this.#retired, queueDepth: 0, queuedBytes: 0, outputs: this.#subs.size, waitingForKey: 0 };
+    for (const sub of this.#subs.values()) {
+      const c = sub.output.counters;
+      t.framesForwarded += c.framesForwarded;
+      t.bytesForwarded += c.bytesForwarded;
+      t.framesDropped += c.framesDropped;
+      t.bytesDropped += c.bytesDropped;
+      t.keyframeRequests += c.keyframeRequests;
+      t.queueDepth += sub.output.queueDepth;
+      t.queuedBytes += sub.output.queuedBytes;
+      if (sub.output.isWaitingForKeyframe) t.waitingForKey++;
+    }
+    return t;
+  }
+
+  /** Counters of the output carrying `streamId` to `destination`, if it exists. */
+  outputCounters(streamId: StreamId, destination: Destination): OutputCounters | undefined {
+    return this.#subs.get(subKey(streamId, destination))?.output.counters;
+  }
+
+  get keyframeRequestsSent(): number {
+    return this.#keyframes.sent;
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#keyframes.close();
+    for (const sub of this.#subs.values()) this.#closeSub(sub);
+    this.#subs.clear();
+    this.#fanout.clear();
+    this.#endpoints.clear();
+  }
+
+  // ---- internals --------------------------------------------------------------------------------------------
+
+  /** Brings the set of outputs in line with routes x connected destinations x known streams. */
+  #reconcile(): void {
+    if (this.#closed) return;
+    const wanted = new Map<
+      string,
+      {
+        streamId: StreamId;
+        sources: StreamId[];
+        route: Route;
+        info: StreamInfo;
+        group: SimulcastGroup | undefined;
+      }
+    >();
+    for (const [streamId, byDest] of this.#routes) {
+      const group = this.#groups.get(streamId);
+      for (const [destKey, route] of byDest) {
+        if (!this.#endpoints.has(destKey)) continue;
+        if (group !== undefined) {
+          if (route.destination.kind === 'handler') {
+            // Cascade links carry every layer; the far handler selects per subscriber.
+            for (const layer of group.layers) {
+              const pub = this.#published.get(layer.streamId);
+              if (pub === undefined) continue;
+              wanted.set(subKey(layer.streamId, route.destination), {
+                streamId: layer.streamId,
+                sources: [layer.streamId],
+                route,
+                info: pub.info,
+                group: undefined,
+              });
+            }
+          } else {
+            wanted.set(subKey(streamId, route.destination), {
+              streamId,
+              sources: group.layers.map((l) => l.streamId),
+              route,
+              info: group.info,
+              group,
+            });
+          }
+          continue;
+        }
+        const pub = this.#published.get(streamId);
+        if (pub === undefined) continue;
+        wanted.set(subKey(streamId, route.destination), {
+          streamId,
+          sources: [streamId],
+          route,
+          info: pub.info,
+          group: undefined,
+        });
+      }
+    }
+    for (const [key, sub] of this.#subs) {
+      if (!wanted.has(key)) {
+        this.#subs.delete(key);
+        this.#unlink(sub);
+        this.#closeSub(sub);
+      }
+    }
+    for (const [key, w] of wanted) {
+      const existing = this.#subs.get(key);
+      if (existing !== undefined) {
+        if (existing.gate !== undefined) this.#retarget(existing);
+        continue;
+      }
+      const ep = this.#endpoints.get(destinationKey(w.route.destination));
+      if (ep === undefined) continue;
+      this.#createSub(key, w.streamId, w.sources, w.route, w.info, w.group, ep.endpoint);
+    }
+  }
+
+  #createSub(
+    key: string,
+    streamId: StreamId,
+    sources: StreamId[],
+    route: Route,
+    info: StreamInfo,
+    group: SimulcastGroup | undefined,
+    endpoint: EgressEndpoint,
+  ): void {
+    let gate: LayerSwitch | undefined;
+    const output = new SubscriberOutput({
+      streamId,
+      media: info.media,
+      limits: this.#limits,
+      sink: endpoint.openSink(info),
+      // Called from the constructor too, before the subscription exists: the request below covers that one.
+      onKeyframeNeeded: (out) => {
+        const s = this.#subs.get(key);
+        if (s?.output === out) this.#keyframes.request(s.gate?.wanted ?? streamId);
+      },
+      onSinkError: (out) => {
+        const s = this.#subs.get(key);
+        if (s?.output === out) {
+          this.#subs.delete(key);
+          this.#unlink(s);
+          this.#retire(s);
+        }
+      },
+    });
+    if (group !== undefined) {
+      const ep = this.#endpoints.get(destinationKey(route.destination));
+      const initial = selectLayer(group.layers, route.maxLayer, ep?.availableBps ?? Number.POSITIVE_INFINITY);
+      gate = new LayerSwitch(sources, initial, (layer) => {
+        this.#keyframes.request(layer);
+      });
+    }
+    const sub: Subscription = {
+      key,
+      destination: route.destination,
+      output,
+      sources,
+      gate,
+      rewriteTo: group === undefined ? undefined : streamIdToBytes(streamId),
+    };
+    this.#subs.set(key, sub);
+    for (const source of sources) {
+      let fan = this.#fanout.get(source);
+      if (fan === undefined) this.#fanout.set(source, (fan = { toClients: [], toHandlers: [] }));
+      (route.destination.kind === 'participant' ? fan.toClients : fan.toHandlers).push(sub);
+    }
+    if (info.media === 'video') this.#keyframes.request(gate?.wanted ?? streamId);
+  }
+
+  #retarget(sub: Subscription): void {
+    if (sub.gate === undefined) return;
+    const group = this.#groups.get(sub.output.streamId);
+    const route = this.#routes.get(sub.output.streamId)?.get(destinationKey(sub.destination));
+    const ep = this.#endpoints.get(destinationKey(sub.destination));
+    if (group === undefined || route === undefined || ep === undefined) return;
+    for (const layer of group.layers) {
+      const measured = this.#published.get(layer.streamId)?.stats.snapshot(this.#clock.now()).bitrate;
+      layer.measuredBitrate = measured !== undefined && measured > 0 ? measured : undefined;
+    }
+    sub.gate.setTarget(selectLayer(group.layers, route.maxLayer, ep.availableBps));
+  }
+
+  #unlink(sub: Subscription): void {
+    for (const source of sub.sources) {
+      const fan = this.#fanout.get(source);
+      if (fan === undefined) continue;
+      fan.toClients = fan.toClients.filter((s) => s !== sub);
+      fan.toHandlers = fan.toHandlers.filter((s) => s !== sub);
+      if (fan.toClients.length === 0 && fan.toHandlers.length === 0) this.#fanout.delete(source);
+    }
+  }
+
+  #closeSub(sub: Subscription): void {
+    sub.output.close();
+    this.#retire(sub);
+  }
+
+  #retire(sub: Subscription): void {
+    const c = sub.output.counters;
+    this.#retired.framesForwarded += c.framesForwarded;
+    this.#retired.bytesForwarded += c.bytesForwarded;
+    this.#retired.framesDropped += c.framesDropped;
+    this.#retired.bytesDropped += c.bytesDropped;
+    this.#retired.keyframeRequests += c.keyframeRequests;
+  }
+}
+
+function subKey(streamId: StreamId, destination: Destination): string {
+  return `${streamId}|${destinationKey(destination)}`;
+}
+
+/** One copy per frame (not per subscriber): the layer's frame relabelled with the group's stream id. */
+function rewriteStreamId(frame: ForwardFrame, groupId: Uint8Array | undefined): ForwardFrame {
+  if (groupId === undefined || frame.wire.byteLength < FRAME_HEADER_SIZE) return frame;
+  const wire = frame.wire.slice();
+  wire.set(groupId, FRAME_STREAM_ID_OFFSET);
+  return { ...frame, wire };
+}

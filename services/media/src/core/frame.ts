@@ -1,0 +1,33 @@
+import type { StreamId } from '../ids.ts';
+
+/** What the forwarder needs to know about a frame; everything else stays opaque bytes. */
+export type FrameKind = 'audio' | 'key' | 'delta';
+
+/**
+ * A media frame as the forwarding core sees it. `wire` is the complete frame as it travels (46-byte header plus
+ * the SFrame-encrypted payload) and is shared by every subscriber: nobody copies or mutates it.
+ */
+export interface ForwardFrame {
+  readonly streamId: StreamId;
+  readonly kind: FrameKind;
+  /** Sequence number of the publisher (for loss accounting). */
+  readonly sequence: number;
+  /** Publisher capture time, microseconds since the Unix epoch. */
+  readonly timestampUs: number;
+  /** Header + payload exactly as received. */
+  readonly wire: Uint8Array;
+  /** Payload bytes (wire minus header), for accounting. */
+  readonly payloadLength: number;
+  /** Audio level in clear metadata (RFC 6464: 0 loudest .. 127 silence), audio frames only. */
+  readonly audioLevel?: number | undefined;
+  /** Where the frame entered this handler: from a publishing client or from another handler (cascade). */
+  readonly origin: 'client' | 'cascade';
+}
+
+/** Where a frame may be sent: bytes out, with backpressure; never blocks the caller beyond the returned promise. */
+export interface FrameSink {
+  /** Takes one frame; a returned promise means "wait before the next write". Rejects or throws when the sink is dead. */
+  write(bytes: Uint8Array): void | Promise<void>;
+  /** Ends the sink (graceful). Idempotent. */
+  close(): void;
+}
