@@ -17,12 +17,22 @@ export interface StreamInfo {
   streamType: number;
   /** FourCC codec code, e.g. "opus", "vp09". */
   codec: string;
+  /** Participant publishing it (for stream announcements), when known. */
+  publisherId?: string | undefined;
+}
+
+/** One forwarded stream as a destination opens it. */
+export interface EgressStreamSpec {
+  /** The id the destination receives it under (stream header and every frame header carry it). */
+  forwardedId: StreamId;
+  source: StreamInfo;
+  slot: number | undefined;
 }
 
 /** A connected destination: opens one sink per forwarded stream (a uni stream starting with the stream header). */
 export interface EgressEndpoint {
   readonly destination: Destination;
-  openSink(info: StreamInfo): FrameSink;
+  openSink(spec: EgressStreamSpec): FrameSink;
 }
 
 /** Whoever publishes a stream into this handler: asked for key frames. */

@@ -4,7 +4,7 @@ import { asHandlerId, asParticipantId, asStreamId, streamIdToBytes, type StreamI
 import { makeFrame, RecordingSink } from '../testing/frames.ts';
 import { ManualClock } from '../testing/manual-clock.ts';
 import { CapacityMeter } from './capacity.ts';
-import type { Destination, EgressEndpoint, StreamInfo } from './destination.ts';
+import type { Destination, EgressEndpoint, EgressStreamSpec, StreamInfo } from './destination.ts';
 import { Forwarder } from './forwarder.ts';
 
 const V = asStreamId('00000000-0000-4000-8000-000000000001');
@@ -29,9 +29,9 @@ const mh2: Destination = { kind: 'handler', handlerId: asHandlerId('mh2') };
 class Endpoint implements EgressEndpoint {
   readonly sinks = new Map<StreamId, RecordingSink>();
   constructor(readonly destination: Destination) {}
-  openSink(info: StreamInfo): RecordingSink {
+  openSink(spec: EgressStreamSpec): RecordingSink {
     const sink = new RecordingSink();
-    this.sinks.set(info.streamId, sink);
+    this.sinks.set(spec.forwardedId, sink);
     return sink;
   }
   sink(id: StreamId): RecordingSink {
@@ -164,7 +164,7 @@ describe('Forwarder', () => {
     ]);
     const b = new Endpoint(bob);
     fwd.attach(b);
-    fwd.addRoute(G, bob, 1);
+    fwd.addRoute(G, bob, { maxLayer: 1 });
     assert.ok(keyframeAsks.includes(hi));
     fwd.ingest(makeFrame(lo, 'key', 1));
     fwd.ingest(makeFrame(hi, 'key', 1));
@@ -181,6 +181,31 @@ describe('Forwarder', () => {
     assert.deepEqual(sink.sequences(), [1, 2, 3, 3, 4]);
     const gid = streamIdToBytes(G);
     for (const w of sink.written) assert.deepEqual(w.subarray(2, 18), gid);
+    fwd.close();
+  });
+
+  test('a layout slot id relabels the header per subscriber while the payload buffer stays shared', async () => {
+    const { fwd, publisher } = setup();
+    const slot = asStreamId('00000000-0000-4000-8000-0000000000aa');
+    fwd.addPublisher(audio(A), 'client', publisher);
+    const b = new Endpoint(bob);
+    const c = new Endpoint(carol);
+    fwd.attach(b);
+    fwd.attach(c);
+    fwd.addRoute(A, bob, { forwardedId: slot });
+    fwd.addRoute(A, carol);
+    const f = makeFrame(A, 'audio', 7);
+    fwd.ingest(f);
+    await tick();
+    const got = b.sink(slot).written[0];
+    assert.ok(got);
+    assert.deepEqual(got.subarray(2, 18), streamIdToBytes(slot));
+    assert.deepEqual(got.subarray(18), f.wire.subarray(18));
+    assert.equal(b.sink(slot).handed[0]?.wire, f.wire); // the same buffer, only a 46-byte header was made
+    assert.equal(b.sink(slot).handed[0]?.header?.byteLength, 46);
+    assert.equal(c.sink(A).written[0], f.wire);
+    assert.equal(fwd.removeRoute(A, bob), 1);
+    assert.ok(b.sink(slot).closed);
     fwd.close();
   });
 

@@ -37,31 +37,38 @@ interface SimulcastGroup {
   layers: LayerInfo[];
 }
 
+export interface RouteOptions {
+  /** The id the subscriber receives the stream under (its layout slot stream id); default: the source id. */
+  forwardedId?: StreamId | undefined;
+  /** Highest simulcast layer index the subscriber's layout slot calls for (default: the highest). */
+  maxLayer?: number | undefined;
+  /** Layout slot, passed on in the stream announcement. */
+  slot?: number | undefined;
+}
+
 interface Route {
   destination: Destination;
-  /** Highest simulcast layer index the subscriber's layout slot calls for. */
+  forwardedId: StreamId;
   maxLayer: number;
+  slot: number | undefined;
 }
 
 interface Subscription {
   key: string;
+  /** The routed source: a published stream or a simulcast group. */
+  sourceId: StreamId;
+  route: Route;
   destination: Destination;
   output: SubscriberOutput;
   /** Streams whose frames feed this output (one, or every layer of a simulcast group). */
   sources: StreamId[];
   gate: LayerSwitch | undefined;
-  /** For simulcast: the group id bytes written into forwarded headers. */
-  rewriteTo: Uint8Array | undefined;
 }
 
 interface Fanout {
   toClients: Subscription[];
   toHandlers: Subscription[];
 }
-
-// Offset of the 16-byte stream id in the 46-byte frame header (version, type, stream id, ...).
-const FRAME_STREAM_ID_OFFSET = 2;
-const FRAME_HEADER_SIZE = 46;
 
 /**
  * The forwarding core: publishers feed frames in, the routing table (commanded by the Meeting Controller)
@@ -136,29 +143,65 @@ export class Forwarder {
 
   // ---- routing table ----------------------------------------------------------------------------------------
 
-  addRoute(streamId: StreamId, destination: Destination, maxLayer = Number.MAX_SAFE_INTEGER): void {
-    let byDest = this.#routes.get(streamId);
-    if (byDest === undefined) this.#routes.set(streamId, (byDest = new Map<string, Route>()));
-    byDest.set(destinationKey(destination), { destination, maxLayer });
+  addRoute(sourceId: StreamId, destination: Destination, options: RouteOptions = {}): void {
+    const forwardedId = destination.kind === 'handler' ? sourceId : (options.forwardedId ?? sourceId);
+    let byDest = this.#routes.get(sourceId);
+    if (byDest === undefined) this.#routes.set(sourceId, (byDest = new Map<string, Route>()));
+    byDest.set(routeKey(destination, forwardedId), {
+      destination,
+      forwardedId,
+      maxLayer: options.maxLayer ?? Number.MAX_SAFE_INTEGER,
+      slot: options.slot,
+    });
     this.#reconcile();
   }
 
-  removeRoute(streamId: StreamId, destination: Destination): void {
-    const byDest = this.#routes.get(streamId);
-    if (byDest === undefined) return;
-    byDest.delete(destinationKey(destination));
-    if (byDest.size === 0) this.#routes.delete(streamId);
-    this.#reconcile();
-  }
-
-  /** Drops every route to a destination (it left the meeting). */
-  removeRoutesTo(destination: Destination): void {
-    const key = destinationKey(destination);
-    for (const [streamId, byDest] of this.#routes) {
+  /** Removes one route; without `forwardedId`, every route of the source to that destination. Returns how many. */
+  removeRoute(sourceId: StreamId, destination: Destination, forwardedId?: StreamId): number {
+    const byDest = this.#routes.get(sourceId);
+    if (byDest === undefined) return 0;
+    const destKey = destinationKey(destination);
+    let n = 0;
+    for (const [key, route] of byDest) {
+      if (destinationKey(route.destination) !== destKey) continue;
+      if (forwardedId !== undefined && route.forwardedId !== forwardedId) continue;
       byDest.delete(key);
-      if (byDest.size === 0) this.#routes.delete(streamId);
+      n++;
+    }
+    if (byDest.size === 0) this.#routes.delete(sourceId);
+    this.#reconcile();
+    return n;
+  }
+
+  /** Drops every route to a destination (it left the meeting). Returns how many. */
+  removeRoutesTo(destination: Destination): number {
+    const destKey = destinationKey(destination);
+    let n = 0;
+    for (const [sourceId, byDest] of this.#routes) {
+      for (const [key, route] of byDest) {
+        if (destinationKey(route.destination) === destKey) {
+          byDest.delete(key);
+          n++;
+        }
+      }
+      if (byDest.size === 0) this.#routes.delete(sourceId);
     }
     this.#reconcile();
+    return n;
+  }
+
+  /** Drops every route of a source (its publisher left the meeting). Returns how many. */
+  removeRoutesFrom(sourceId: StreamId): number {
+    const n = this.#routes.get(sourceId)?.size ?? 0;
+    this.#routes.delete(sourceId);
+    this.#reconcile();
+    return n;
+  }
+
+  get routeCount(): number {
+    let n = 0;
+    for (const byDest of this.#routes.values()) n += byDest.size;
+    return n;
   }
 
   // ---- destinations -----------------------------------------------------------------------------------------
@@ -204,15 +247,8 @@ export class Forwarder {
     this.#capacity.addIn(frame.wire.byteLength);
     const fan = this.#fanout.get(frame.streamId);
     if (fan === undefined) return;
-    let rewritten: ForwardFrame | undefined;
     for (const sub of fan.toClients) {
-      if (sub.gate !== undefined) {
-        if (!sub.gate.accept(frame)) continue;
-        rewritten ??= rewriteStreamId(frame, sub.rewriteTo);
-        sub.output.push(rewritten);
-      } else {
-        sub.output.push(frame);
-      }
+      if (sub.gate === undefined || sub.gate.accept(frame)) sub.output.push(frame);
     }
     // Loop freedom: what came from a cascade link never goes back out to one.
     if (frame.origin === 'client') for (const sub of fan.toHandlers) sub.output.push(frame);
@@ -250,9 +286,13 @@ export class Forwarder {
     return t;
   }
 
-  /** Counters of the output carrying `streamId` to `destination`, if it exists. */
-  outputCounters(streamId: StreamId, destination: Destination): OutputCounters | undefined {
-    return this.#subs.get(subKey(streamId, destination))?.output.counters;
+  /** Counters of the output carrying `sourceId` to `destination` (under `forwardedId`), if it exists. */
+  outputCounters(
+    sourceId: StreamId,
+    destination: Destination,
+    forwardedId = sourceId,
+  ): OutputCounters | undefined {
+    return this.#subs.get(`${sourceId}|${routeKey(destination, forwardedId)}`)?.output.counters;
   }
 
   get keyframeRequestsSent(): number {
@@ -274,50 +314,37 @@ export class Forwarder {
   /** Brings the set of outputs in line with routes x connected destinations x known streams. */
   #reconcile(): void {
     if (this.#closed) return;
-    const wanted = new Map<
-      string,
-      {
-        streamId: StreamId;
-        sources: StreamId[];
-        route: Route;
-        info: StreamInfo;
-        group: SimulcastGroup | undefined;
-      }
-    >();
-    for (const [streamId, byDest] of this.#routes) {
-      const group = this.#groups.get(streamId);
-      for (const [destKey, route] of byDest) {
-        if (!this.#endpoints.has(destKey)) continue;
-        if (group !== undefined) {
-          if (route.destination.kind === 'handler') {
-            // Cascade links carry every layer; the far handler selects per subscriber.
-            for (const layer of group.layers) {
-              const pub = this.#published.get(layer.streamId);
-              if (pub === undefined) continue;
-              wanted.set(subKey(layer.streamId, route.destination), {
-                streamId: layer.streamId,
-                sources: [layer.streamId],
-                route,
-                info: pub.info,
-                group: undefined,
-              });
-            }
-          } else {
-            wanted.set(subKey(streamId, route.destination), {
-              streamId,
-              sources: group.layers.map((l) => l.streamId),
-              route,
-              info: group.info,
-              group,
+    const wanted = new Map<string, Wanted>();
+    for (const [sourceId, byDest] of this.#routes) {
+      const group = this.#groups.get(sourceId);
+      for (const route of byDest.values()) {
+        if (!this.#endpoints.has(destinationKey(route.destination))) continue;
+        if (group !== undefined && route.destination.kind === 'handler') {
+          // Cascade links carry every layer under its own id; the far handler selects per subscriber.
+          for (const layer of group.layers) {
+            const pub = this.#published.get(layer.streamId);
+            if (pub === undefined) continue;
+            const r = { ...route, forwardedId: layer.streamId };
+            wanted.set(subKey(layer.streamId, r), {
+              sourceId: layer.streamId,
+              sources: [layer.streamId],
+              route: r,
+              info: pub.info,
+              group: undefined,
             });
           }
           continue;
         }
-        const pub = this.#published.get(streamId);
+        if (group !== undefined) {
+          const sources = group.layers.map((l) => l.streamId);
+          wanted.set(subKey(sourceId, route), { sourceId, sources, route, info: group.info, group });
+          continue;
+        }
+        const pub = this.#published.get(sourceId);
         if (pub === undefined) continue;
-        wanted.set(subKey(streamId, route.destination), {
-          streamId,
-          sources: [streamId],
+        wanted.set(subKey(sourceId, route), {
+          sourceId,
+          sources: [sourceId],
           route,
           info: pub.info,
           group: undefined,
@@ -339,29 +366,25 @@ export class Forwarder {
       }
       const ep = this.#endpoints.get(destinationKey(w.route.destination));
       if (ep === undefined) continue;
-      this.#createSub(key, w.streamId, w.sources, w.route, w.info, w.group, ep.endpoint);
+      this.#createSub(key, w, ep.endpoint);
     }
   }
 
-  #createSub(
-    key: string,
-    streamId: StreamId,
-    sources: StreamId[],
-    route: Route,
-    info: StreamInfo,
-    group: SimulcastGroup | undefined,
-    endpoint: EgressEndpoint,
-  ): void {
+  #createSub(key: string, w: Wanted, endpoint: EgressEndpoint): void {
+    const { sourceId, sources, route, info, group } = w;
+    const streamId = route.forwardedId;
     let gate: LayerSwitch | undefined;
+    const relabel = group !== undefined || streamId !== sourceId;
     const output = new SubscriberOutput({
       streamId,
       media: info.media,
       limits: this.#limits,
-      sink: endpoint.openSink(info),
+      relabel: relabel ? streamIdToBytes(streamId) : undefined,
+      sink: endpoint.openSink({ forwardedId: streamId, source: info, slot: route.slot }),
       // Called from the constructor too, before the subscription exists: the request below covers that one.
       onKeyframeNeeded: (out) => {
         const s = this.#subs.get(key);
-        if (s?.output === out) this.#keyframes.request(s.gate?.wanted ?? streamId);
+        if (s?.output === out) this.#keyframes.request(s.gate?.wanted ?? sourceId);
       },
       onSinkError: (out) => {
         const s = this.#subs.get(key);
@@ -381,11 +404,12 @@ export class Forwarder {
     }
     const sub: Subscription = {
       key,
+      sourceId,
+      route,
       destination: route.destination,
       output,
       sources,
       gate,
-      rewriteTo: group === undefined ? undefined : streamIdToBytes(streamId),
     };
     this.#subs.set(key, sub);
     for (const source of sources) {
@@ -393,15 +417,15 @@ export class Forwarder {
       if (fan === undefined) this.#fanout.set(source, (fan = { toClients: [], toHandlers: [] }));
       (route.destination.kind === 'participant' ? fan.toClients : fan.toHandlers).push(sub);
     }
-    if (info.media === 'video') this.#keyframes.request(gate?.wanted ?? streamId);
+    if (info.media === 'video') this.#keyframes.request(gate?.wanted ?? sourceId);
   }
 
   #retarget(sub: Subscription): void {
     if (sub.gate === undefined) return;
-    const group = this.#groups.get(sub.output.streamId);
-    const route = this.#routes.get(sub.output.streamId)?.get(destinationKey(sub.destination));
+    const group = this.#groups.get(sub.sourceId);
+    const route = sub.route;
     const ep = this.#endpoints.get(destinationKey(sub.destination));
-    if (group === undefined || route === undefined || ep === undefined) return;
+    if (group === undefined || ep === undefined) return;
     for (const layer of group.layers) {
       const measured = this.#published.get(layer.streamId)?.stats.snapshot(this.#clock.now()).bitrate;
       layer.measuredBitrate = measured !== undefined && measured > 0 ? measured : undefined;
@@ -434,14 +458,18 @@ export class Forwarder {
   }
 }
 
-function subKey(streamId: StreamId, destination: Destination): string {
-  return `${streamId}|${destinationKey(destination)}`;
+interface Wanted {
+  sourceId: StreamId;
+  sources: StreamId[];
+  route: Route;
+  info: StreamInfo;
+  group: SimulcastGroup | undefined;
 }
 
-/** One copy per frame (not per subscriber): the layer's frame relabelled with the group's stream id. */
-function rewriteStreamId(frame: ForwardFrame, groupId: Uint8Array | undefined): ForwardFrame {
-  if (groupId === undefined || frame.wire.byteLength < FRAME_HEADER_SIZE) return frame;
-  const wire = frame.wire.slice();
-  wire.set(groupId, FRAME_STREAM_ID_OFFSET);
-  return { ...frame, wire };
+function routeKey(destination: Destination, forwardedId: StreamId): string {
+  return `${destinationKey(destination)}|${forwardedId}`;
+}
+
+function subKey(sourceId: StreamId, route: Route): string {
+  return `${sourceId}|${routeKey(route.destination, route.forwardedId)}`;
 }

@@ -18,6 +18,8 @@ export interface ForwardFrame {
   readonly wire: Uint8Array;
   /** Payload bytes (wire minus header), for accounting. */
   readonly payloadLength: number;
+  /** The publisher marked it droppable without harming later frames (e.g. a temporal enhancement layer). */
+  readonly discardable?: boolean | undefined;
   /** Audio level in clear metadata (RFC 6464: 0 loudest .. 127 silence), audio frames only. */
   readonly audioLevel?: number | undefined;
   /** Where the frame entered this handler: from a publishing client or from another handler (cascade). */
@@ -26,8 +28,12 @@ export interface ForwardFrame {
 
 /** Where a frame may be sent: bytes out, with backpressure; never blocks the caller beyond the returned promise. */
 export interface FrameSink {
-  /** Takes one frame; a returned promise means "wait before the next write". Rejects or throws when the sink is dead. */
-  write(bytes: Uint8Array): void | Promise<void>;
+  /**
+   * Takes one frame: `wire` as received, or, when `header` is given, `header` (46 bytes, relabelled with the
+   * stream id this subscriber knows the stream by) followed by the payload of `wire`. A returned promise means
+   * "wait before the next write"; a rejection or throw means the sink is dead.
+   */
+  write(wire: Uint8Array, header?: Uint8Array): void | Promise<void>;
   /** Ends the sink (graceful). Idempotent. */
   close(): void;
 }

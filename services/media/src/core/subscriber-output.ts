@@ -17,8 +17,13 @@ export interface OutputCounters {
 }
 
 export interface SubscriberOutputOptions {
-  /** Id of the stream the subscriber sees (the simulcast group id for simulcast sources). */
+  /** Id of the stream the subscriber sees (its layout slot id or the simulcast group id, else the source id). */
   streamId: StreamId;
+  /**
+   * When set, the 16 bytes written over the stream id of each forwarded frame header: the subscriber gets a
+   * 46-byte header copy, the payload bytes stay shared.
+   */
+  relabel?: Uint8Array | undefined;
   media: 'audio' | 'video';
   sink: FrameSink;
   limits: OutputLimits;
@@ -27,6 +32,9 @@ export interface SubscriberOutputOptions {
   /** Called once when the sink failed; the output is closed by then. */
   onSinkError?: (output: SubscriberOutput, error: unknown) => void;
 }
+
+const FRAME_HEADER_BYTES = 46;
+const FRAME_STREAM_ID_OFFSET = 2;
 
 type State = { state: 'waitingForKey' } | { state: 'flowing' } | { state: 'closed' };
 
@@ -54,6 +62,7 @@ export class SubscriberOutput {
   readonly #limits: OutputLimits;
   readonly #onKeyframeNeeded: (output: SubscriberOutput) => void;
   readonly #onSinkError: ((output: SubscriberOutput, error: unknown) => void) | undefined;
+  readonly #relabel: Uint8Array | undefined;
   // Ring-free FIFO: an array with a moving head, compacted when the head passes half.
   #queue: (ForwardFrame | undefined)[] = [];
   #head = 0;
@@ -68,6 +77,7 @@ export class SubscriberOutput {
     this.#limits = options.limits;
     this.#onKeyframeNeeded = options.onKeyframeNeeded;
     this.#onSinkError = options.onSinkError;
+    this.#relabel = options.relabel;
     this.#state = options.media === 'video' ? { state: 'waitingForKey' } : { state: 'flowing' };
     if (this.#state.state === 'waitingForKey') this.#needKeyframe();
   }
@@ -111,6 +121,8 @@ export class SubscriberOutput {
       switch (frame.kind) {
         case 'delta':
           this.#drop(frame);
+          // A discardable frame leaves later frames decodable: no need to wait for a key frame.
+          if (frame.discardable === true) return;
           this.#state = { state: 'waitingForKey' };
           this.#needKeyframe();
           return;
@@ -194,12 +206,21 @@ export class SubscriberOutput {
     this.#onKeyframeNeeded(this);
   }
 
+  #header(frame: ForwardFrame): Uint8Array {
+    const header = frame.wire.slice(0, FRAME_HEADER_BYTES);
+    if (this.#relabel !== undefined) header.set(this.#relabel, FRAME_STREAM_ID_OFFSET);
+    return header;
+  }
+
   async #pump(): Promise<void> {
     this.#pumping = true;
     try {
       while (this.queueDepth > 0 && this.#state.state !== 'closed') {
         const frame = this.#shift();
-        const pending = this.#sink.write(frame.wire);
+        const pending =
+          this.#relabel === undefined
+            ? this.#sink.write(frame.wire)
+            : this.#sink.write(frame.wire, this.#header(frame));
         this.counters.framesForwarded++;
         this.counters.bytesForwarded += frame.wire.byteLength;
         if (pending !== undefined) await pending;

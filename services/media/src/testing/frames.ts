@@ -25,13 +25,23 @@ export function checksum(bytes: Uint8Array): string {
 
 /** A sink that records what it was given; `block()` makes it stop accepting (a subscriber that does not read). */
 export class RecordingSink implements FrameSink {
+  /** What the subscriber would read: header (relabelled, if so) + payload. */
   readonly written: Uint8Array[] = [];
+  /** The buffers handed over, to check that payloads are shared rather than copied. */
+  readonly handed: { wire: Uint8Array; header: Uint8Array | undefined }[] = [];
   closed = false;
   #blocked: Promise<void> | undefined;
   #release: (() => void) | undefined;
 
-  write(bytes: Uint8Array): void | Promise<void> {
-    this.written.push(bytes);
+  write(wire: Uint8Array, header?: Uint8Array): void | Promise<void> {
+    this.handed.push({ wire, header });
+    if (header === undefined) this.written.push(wire);
+    else {
+      const joined = new Uint8Array(wire.byteLength);
+      joined.set(header);
+      joined.set(wire.subarray(header.byteLength), header.byteLength);
+      this.written.push(joined);
+    }
     return this.#blocked;
   }
   close(): void {
