@@ -1,5 +1,5 @@
 import { pino, type DestinationStream, type Logger as PinoLogger, type LevelWithSilent } from 'pino';
-import { createRedactor, DEFAULT_SECRET_KEYS } from './redact.ts';
+import { createRedactor, DEFAULT_SECRET_KEYS, REDACTED } from './redact.ts';
 
 /** The service logger (pino). Bind request/meeting context with `logger.child({...})`. */
 export type Logger = PinoLogger;
@@ -34,9 +34,13 @@ export interface CreateLoggerOptions {
  * there is no module-level instance.
  */
 export function createLogger(options: CreateLoggerOptions): Logger {
-  const redact = createRedactor([...DEFAULT_SECRET_KEYS, ...(options.redactKeys ?? [])]);
+  const keys = [...DEFAULT_SECRET_KEYS, ...(options.redactKeys ?? [])];
+  const redact = createRedactor(keys);
   return pino(
     {
+      // pino applies formatters.bindings to the root only; child bindings (`logger.child({ token })`) are covered
+      // by pino's own path redaction of top-level keys.
+      redact: { paths: topLevelPaths(keys), censor: REDACTED },
       level: options.level ?? 'info',
       messageKey: 'message',
       errorKey: 'err',
@@ -50,4 +54,14 @@ export function createLogger(options: CreateLoggerOptions): Logger {
     },
     options.destination ?? pino.destination({ dest: 1, sync: false }),
   );
+}
+
+function topLevelPaths(keys: readonly string[]): string[] {
+  const variants = new Set<string>();
+  for (const key of keys) {
+    const camel = key.replace(/[_-]([a-z])/g, (_m, c: string) => c.toUpperCase());
+    for (const k of [key, camel, key.toUpperCase(), key.charAt(0).toUpperCase() + key.slice(1)])
+      variants.add(k);
+  }
+  return [...variants].map((k) => (/^[A-Za-z_$][\w$]*$/.test(k) ? k : `[${JSON.stringify(k)}]`));
 }

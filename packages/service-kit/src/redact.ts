@@ -82,12 +82,11 @@ export function createRedactor(keys: readonly string[] = DEFAULT_SECRET_KEYS): (
   return (value) => walk(value, 0, new WeakSet());
 }
 
-// pino's error serializer reads type/message/stack and own enumerable props, so a plain copy keeps all of them.
+// Same prototype and own properties (message, stack, cause, ...), so serializers still see the original error type.
 function errorCopy(error: Error): Record<string, unknown> {
-  return {
-    ...(error as unknown as Record<string, unknown>),
-    type: error.name,
-    message: error.message,
-    stack: error.stack,
-  };
+  const copy = Object.create(Object.getPrototypeOf(error) as object | null) as Record<string, unknown>;
+  Object.defineProperties(copy, Object.getOwnPropertyDescriptors(error));
+  // V8's `stack` is an accessor bound to the original object: copy its value.
+  Object.defineProperty(copy, 'stack', { value: error.stack, writable: true, configurable: true });
+  return copy;
 }
