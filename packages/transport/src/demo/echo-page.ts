@@ -1,0 +1,51 @@
+// The page of the echo demo and the browser test: opens a WebTransport session with a pinned certificate hash,
+// runs a bidi echo, reads the server's uni stream and echoes datagrams, and reports into window.__result.
+export function echoPageHtml(options: { url: string; hash: Uint8Array }): string {
+  const hash = JSON.stringify([...options.hash]);
+  return `<!doctype html>
+<html><head><meta charset="utf-8"><title>Dark Tower WebTransport echo</title></head>
+<body><h1>WebTransport echo</h1><pre id="log"></pre>
+<script type="module">
+const log = (line) => { document.getElementById('log').textContent += line + '\\n'; };
+const result = { ok: false, steps: [] };
+window.__result = result;
+try {
+  const transport = new WebTransport(${JSON.stringify(options.url)}, {
+    serverCertificateHashes: [{ algorithm: 'sha-256', value: new Uint8Array(${hash}) }],
+  });
+  await transport.ready;
+  log('session ready'); result.steps.push('ready');
+  result.maxDatagramSize = transport.datagrams.maxDatagramSize;
+
+  const uniReader = transport.incomingUnidirectionalStreams.getReader();
+  const uni = await uniReader.read();
+  result.greeting = await new Response(uni.value).text();
+  log('server uni stream: ' + result.greeting);
+
+  const bidi = await transport.createBidirectionalStream();
+  const w = bidi.writable.getWriter();
+  const sent = new TextEncoder().encode('ping over a bidi stream');
+  await w.write(sent); await w.close();
+  result.bidiEcho = await new Response(bidi.readable).text();
+  log('bidi echo: ' + result.bidiEcho);
+
+  const dw = transport.datagrams.writable.getWriter();
+  const dr = transport.datagrams.readable.getReader();
+  const got = [];
+  for (let i = 0; i < 5 && got.length === 0; i++) {
+    await dw.write(new TextEncoder().encode('datagram ' + i));
+    const r = await Promise.race([dr.read(), new Promise((res) => setTimeout(() => res(null), 500))]);
+    if (r && r.value) got.push(new TextDecoder().decode(r.value));
+  }
+  result.datagramEcho = got[0];
+  log('datagram echo: ' + result.datagramEcho);
+
+  transport.close({ closeCode: 7, reason: 'page done' });
+  result.ok = true;
+} catch (e) {
+  result.error = String(e && e.stack || e);
+  log('error: ' + result.error);
+}
+result.done = true;
+</script></body></html>`;
+}

@@ -1,0 +1,91 @@
+// Real headless Chromium against our server: bidi echo, a server-opened uni stream, datagram echo, and the
+// page's close code arriving on the server.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import http from 'node:http';
+import { chromium } from 'playwright-core';
+import type { Session, SessionCloseInfo } from '../src/session.ts';
+import { createWebTransportServer } from '../src/webtransport/server.ts';
+import { GREETING, serveEcho } from '../src/demo/echo-handlers.ts';
+import { echoPageHtml } from '../src/demo/echo-page.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--use-fake-ui-for-media-stream',
+  '--use-fake-device-for-media-stream',
+];
+
+test(
+  'headless Chromium: bidi echo, server uni stream, datagram echo, close code',
+  {
+    skip: existsSync(CHROMIUM) ? false : `${CHROMIUM} is not installed`,
+    timeout: 60_000,
+  },
+  async () => {
+    const sessions: Session[] = [];
+    const requests: string[] = [];
+    const server = createWebTransportServer({
+      cert: 'dev',
+      onRequest: (req) => {
+        requests.push(`${req.path} ${req.origin ?? ''}`);
+        return req.path === '/echo' ? { accept: true } : { accept: false, status: 404 };
+      },
+      onSession: (session) => {
+        sessions.push(session);
+        serveEcho(session);
+      },
+    });
+    const { port } = await server.listen();
+    const html = echoPageHtml({ url: `https://127.0.0.1:${port}/echo`, hash: server.certificateHash() });
+    const web = http.createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      res.end(html);
+    });
+    await new Promise<void>((resolve) => web.listen(0, '127.0.0.1', resolve));
+    const webPort = (web.address() as { port: number }).port;
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+    try {
+      const page = await browser.newPage();
+      await page.goto(`http://localhost:${webPort}/`);
+      await page.waitForFunction(
+        () => (window as unknown as { __result?: { done?: boolean } }).__result?.done === true,
+        null,
+        {
+          timeout: 30_000,
+        },
+      );
+      const result = (await page.evaluate(() => (window as unknown as { __result: unknown }).__result)) as {
+        ok: boolean;
+        error?: string;
+        greeting?: string;
+        bidiEcho?: string;
+        datagramEcho?: string;
+        maxDatagramSize?: number;
+      };
+      assert.equal(result.error, undefined);
+      assert.equal(result.ok, true);
+      assert.equal(result.greeting, GREETING);
+      assert.equal(result.bidiEcho, 'ping over a bidi stream');
+      assert.match(result.datagramEcho ?? '', /^datagram \d$/);
+      assert.ok((result.maxDatagramSize ?? 0) > 1000);
+      assert.deepEqual(requests, [`/echo http://localhost:${webPort}`]);
+      assert.equal(sessions.length, 1);
+      const [serverSession] = sessions;
+      assert.ok(serverSession);
+      const closed: SessionCloseInfo = await serverSession.closed;
+      assert.deepEqual(closed, { closeCode: 7, reason: 'page done' });
+    } finally {
+      await browser.close();
+      await server.close();
+      web.close();
+    }
+  },
+);
