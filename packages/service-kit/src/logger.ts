@@ -20,7 +20,7 @@ export interface CreateLoggerOptions {
   component: string;
   /** Defaults to `info`. */
   level?: LogLevel;
-  /** Where JSON lines go; defaults to stdout. Anything with `write(line)` works. */
+  /** Where JSON lines go; defaults to stdout, written synchronously. Anything with `write(line)` works. */
   destination?: DestinationStream;
   /** Extra key names to redact, on top of the defaults (password, token, authorization, cookie, ...). */
   redactKeys?: readonly string[];
@@ -52,7 +52,9 @@ export function createLogger(options: CreateLoggerOptions): Logger {
         log: (object) => redact(object) as Record<string, unknown>,
       },
     },
-    options.destination ?? pino.destination({ dest: 1, sync: false }),
+    // Synchronous stdout: lines stay in order through exit and a slow reader applies backpressure instead of
+    // an unbounded in-memory buffer (the async SonicBoom could reorder the last lines at process.exit).
+    options.destination ?? pino.destination({ dest: 1, sync: true }),
   );
 }
 
