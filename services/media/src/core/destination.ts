@@ -1,3 +1,4 @@
+import type { StreamType } from '@darktower/protocol';
 import type { HandlerId, ParticipantId, StreamId } from '../ids.ts';
 import type { FrameSink } from './frame.ts';
 
@@ -14,7 +15,7 @@ export interface StreamInfo {
   streamId: StreamId;
   media: 'audio' | 'video';
   /** Stream type byte of the DART stream header (0 audio, 1 camera, 2 screen). */
-  streamType: number;
+  streamType: StreamType;
   /** FourCC codec code, e.g. "opus", "vp09". */
   codec: string;
   /** Participant publishing it (for stream announcements), when known. */

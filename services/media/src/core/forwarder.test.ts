@@ -1,3 +1,4 @@
+import { StreamType } from '@darktower/protocol';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { asHandlerId, asParticipantId, asStreamId, streamIdToBytes, type StreamId } from '../ids.ts';
@@ -13,13 +14,13 @@ const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
 const video = (streamId: StreamId): StreamInfo => ({
   streamId,
   media: 'video',
-  streamType: 1,
+  streamType: StreamType.VIDEO_CAMERA,
   codec: 'vp09',
 });
 const audio = (streamId: StreamId): StreamInfo => ({
   streamId,
   media: 'audio',
-  streamType: 0,
+  streamType: StreamType.AUDIO,
   codec: 'opus',
 });
 const bob: Destination = { kind: 'participant', participantId: asParticipantId('bob') };

@@ -286,6 +286,27 @@ export class Forwarder {
     return t;
   }
 
+  /** Forwarding counters summed over every live output fed by a published stream. */
+  sourceCounters(streamId: StreamId): OutputCounters {
+    const t: OutputCounters = {
+      framesForwarded: 0,
+      bytesForwarded: 0,
+      framesDropped: 0,
+      bytesDropped: 0,
+      keyframeRequests: 0,
+    };
+    for (const sub of this.#subs.values()) {
+      if (!sub.sources.includes(streamId)) continue;
+      const c = sub.output.counters;
+      t.framesForwarded += c.framesForwarded;
+      t.bytesForwarded += c.bytesForwarded;
+      t.framesDropped += c.framesDropped;
+      t.bytesDropped += c.bytesDropped;
+      t.keyframeRequests += c.keyframeRequests;
+    }
+    return t;
+  }
+
   /** Counters of the output carrying `sourceId` to `destination` (under `forwardedId`), if it exists. */
   outputCounters(
     sourceId: StreamId,

@@ -9,6 +9,8 @@ export interface ConnectionGrant {
   meetingId: MeetingId;
   /** Stream ids the controller assigned to this participant; only these may be published. */
   streamIds: readonly StreamId[];
+  /** FourCC codec per assigned stream, when the controller said (used for streams that only send datagrams). */
+  codecs?: ReadonlyMap<StreamId, string> | undefined;
 }
 
 export interface MintedToken {

@@ -1,0 +1,546 @@
+import { create } from '@bufbuild/protobuf';
+import {
+  Envelopes,
+  ErrorCode,
+  MediaAuthSchema,
+  MediaClientMessageSchema,
+  MediaHandlerLoadSchema,
+  MediaTelemetrySchema,
+  MediaServerMessageSchema,
+  readMessages,
+  RouteAction,
+  tryParseStreamId,
+  type GetStatsResponse,
+  type MediaHandlerLoad,
+  type MediaTelemetry,
+  type RegisterParticipantRequest,
+  type RegisterParticipantResponse,
+  type RouteMediaRequest,
+  type RouteMediaResponse,
+  type SetupCascadeRequest,
+} from '@darktower/protocol';
+import type { BidirectionalStream, Session } from '@darktower/transport';
+import { randomUUID } from 'node:crypto';
+import { isServiceToken, type ServiceTokenVerifier } from './auth.ts';
+import type { Clock } from './clock.ts';
+import { CapacityMeter } from './core/capacity.ts';
+import type { Destination } from './core/destination.ts';
+import { Forwarder } from './core/forwarder.ts';
+import { RoutePlans, type RouteChange } from './core/route-plans.ts';
+import type { OutputLimits } from './core/subscriber-output.ts';
+import { ConnectionTokenStore, type ConnectionGrant } from './core/token-store.ts';
+import { isMediaError, MediaError, WIRE_CODE } from './errors.ts';
+import {
+  asHandlerId,
+  asMeetingId,
+  asParticipantId,
+  type HandlerId,
+  type MeetingId,
+  type ParticipantId,
+  type StreamId,
+} from './ids.ts';
+import { ClientControlPort, MAX_CONTROL_MESSAGE, ServerControlPort } from './session/control-port.ts';
+import { MediaConnection, type ConnectionLimits, type Peer } from './session/media-connection.ts';
+
+/** Opens a WebTransport session to a peer handler (cascading). */
+export type Dialer = (
+  url: string,
+  certificateHashes: readonly Uint8Array[],
+  signal: AbortSignal,
+) => Promise<Session>;
+
+export interface MediaHandlerCoreOptions {
+  handlerId: HandlerId;
+  /** URL clients connect their media session to. */
+  mediaUrl: string;
+  serverCertificateHashes?: readonly Uint8Array[];
+  clock: Clock;
+  capacity: CapacityMeter;
+  output: OutputLimits;
+  connection: ConnectionLimits;
+  keyframeIntervalMs: number;
+  /** A session without a valid auth message within this time is closed (default 5 s). */
+  authTimeoutMs: number;
+  tokenTtlMs: number;
+  maxParticipants: number;
+  serviceTokens: ServiceTokenVerifier;
+  dialer?: Dialer | undefined;
+}
+
+interface RegisteredParticipant {
+  meetingId: MeetingId;
+  streamIds: StreamId[];
+}
+
+const PROTOCOL_VERSION = 1;
+const MAX_TOKEN_TTL_MS = 5 * 60_000;
+
+/**
+ * The Media Handler without its transports: accepts media sessions (any `Session`), serves the
+ * MediaHandlerService operations, dials cascade peers through an injected dialer. `buildMediaHandler` wires it to
+ * QUIC, the ops server and the Meeting Controller.
+ */
+export class MediaHandlerCore {
+  readonly handlerId: HandlerId;
+  readonly forwarder: Forwarder;
+  readonly tokens: ConnectionTokenStore;
+  readonly capacity: CapacityMeter;
+  readonly #o: MediaHandlerCoreOptions;
+  readonly #plans: RoutePlans;
+  readonly #participants = new Map<ParticipantId, RegisteredParticipant>();
+  readonly #connections = new Map<ParticipantId, MediaConnection>();
+  readonly #cascades = new Map<HandlerId, MediaConnection>();
+  readonly #pending = new Set<Session>();
+  readonly #abort = new AbortController();
+  readonly counters = { authFailures: 0, authTimeouts: 0, sessionsAccepted: 0, refusedAtCapacity: 0 };
+  #lastForwardedBytes = 0;
+  #closed = false;
+
+  constructor(options: MediaHandlerCoreOptions) {
+    this.#o = options;
+    this.handlerId = options.handlerId;
+    this.capacity = options.capacity;
+    this.forwarder = new Forwarder({
+      clock: options.clock,
+      limits: options.output,
+      keyframeIntervalMs: options.keyframeIntervalMs,
+      capacity: options.capacity,
+    });
+    this.tokens = new ConnectionTokenStore({ clock: options.clock, ttlMs: options.tokenTtlMs });
+    this.#plans = new RoutePlans(this.forwarder);
+  }
+
+  get participantCount(): number {
+    return this.#participants.size;
+  }
+
+  get sessionCount(): number {
+    return this.#connections.size + this.#cascades.size;
+  }
+
+  get cascadeCount(): number {
+    return this.#cascades.size;
+  }
+
+  connection(participantId: ParticipantId): MediaConnection | undefined {
+    return this.#connections.get(participantId);
+  }
+
+  cascade(handlerId: HandlerId): MediaConnection | undefined {
+    return this.#cascades.get(handlerId);
+  }
+
+  // ---- media sessions ---------------------------------------------------------------------------------------
+
+  /** Takes an incoming media session; it must authenticate on its first bidi stream within the auth timeout. */
+  acceptSession(session: Session): void {
+    if (this.#closed) {
+      session.close({ closeCode: WIRE_CODE.INTERNAL_ERROR, reason: 'shutting down' });
+      return;
+    }
+    this.#pending.add(session);
+    void this.#authenticate(session).finally(() => this.#pending.delete(session));
+  }
+
+  async #authenticate(session: Session): Promise<void> {
+    const timeout = AbortSignal.timeout(this.#o.authTimeoutMs);
+    const signal = AbortSignal.any([timeout, this.#abort.signal]);
+    let control: ServerControlPort | undefined;
+    try {
+      const stream = await firstBidi(session, signal);
+      const incoming = readMessages(stream.readable, Envelopes.mediaClient, {
+        maxMessageSize: MAX_CONTROL_MESSAGE,
+      })[Symbol.asyncIterator]();
+      const first = await raceSignal(incoming.next(), signal);
+      control = new ServerControlPort(stream, incoming);
+      if (first.done === true || first.value.kind.case !== 'auth') {
+        throw MediaError.unauthorized('the first control message must be auth');
+      }
+      const token = first.value.kind.value.connectionToken;
+      const peer = await this.#identify(token, signal);
+      const conn = new MediaConnection(
+        session,
+        peer,
+        control,
+        this.forwarder,
+        this.#o.clock,
+        this.#o.connection,
+      );
+      this.#admit(conn);
+      await control.send(
+        create(MediaServerMessageSchema, {
+          requestId: first.value.requestId,
+          kind: {
+            case: 'authOk',
+            value: {
+              sessionId: randomUUID(),
+              publishStreamIds: peer.kind === 'participant' ? [...peer.grant.streamIds] : [],
+              protocolVersion: PROTOCOL_VERSION,
+              datagramsEnabled: true,
+            },
+          },
+        }),
+      );
+      conn.start();
+      this.counters.sessionsAccepted++;
+    } catch (error) {
+      if (timeout.aborted) this.counters.authTimeouts++;
+      else this.counters.authFailures++;
+      const e = isMediaError(error)
+        ? error
+        : timeout.aborted
+          ? MediaError.timeout('no authentication within the deadline')
+          : MediaError.unauthorized('authentication failed');
+      if (control !== undefined) {
+        await control.sendError(toErrorCode(e), e.message).catch(() => undefined);
+      }
+      session.close({
+        closeCode: e.wireCode === WIRE_CODE.QUOTA_EXCEEDED ? e.wireCode : WIRE_CODE.AUTHENTICATION_FAILED,
+        reason: e.message,
+      });
+    }
+  }
+
+  async #identify(token: string, signal: AbortSignal): Promise<Peer> {
+    if (isServiceToken(token)) {
+      const { handlerId } = await raceSignal(this.#o.serviceTokens.verify(token, signal), signal).catch(
+        (error: unknown) => {
+          throw isMediaError(error) ? error : MediaError.unauthorized('invalid service token');
+        },
+      );
+      return { kind: 'cascade', handlerId };
+    }
+    const grant = this.tokens.consume(token);
+    if (!this.#participants.has(grant.participantId))
+      throw MediaError.unauthorized('participant is not registered');
+    return { kind: 'participant', participantId: grant.participantId, grant };
+  }
+
+  #admit(conn: MediaConnection): void {
+    const peer = conn.peer;
+    if (peer.kind === 'participant') {
+      // A reconnect replaces the old session of the same participant.
+      this.#connections.get(peer.participantId)?.close(WIRE_CODE.NO_ERROR, 'replaced by a new session');
+      this.#connections.set(peer.participantId, conn);
+      void conn.closed.then(() => {
+        if (this.#connections.get(peer.participantId) === conn) this.#connections.delete(peer.participantId);
+      });
+    } else {
+      if (this.#cascades.has(peer.handlerId))
+        throw new MediaError('CONFLICT', `already linked to ${peer.handlerId}`);
+      this.#cascades.set(peer.handlerId, conn);
+      void conn.closed.then(() => {
+        if (this.#cascades.get(peer.handlerId) === conn) this.#cascades.delete(peer.handlerId);
+      });
+    }
+  }
+
+  // ---- MediaHandlerService ----------------------------------------------------------------------------------
+
+  registerParticipant(request: RegisterParticipantRequest): Omit<RegisterParticipantResponse, '$typeName'> {
+    const p = request.participant;
+    if (p === undefined || p.participantId === '' || p.meetingId === '') {
+      throw MediaError.invalidRequest('participant_id and meeting_id are required');
+    }
+    const participantId = asParticipantId(p.participantId);
+    if (!this.#participants.has(participantId)) {
+      if (!this.capacity.acceptsParticipants) {
+        this.counters.refusedAtCapacity++;
+        throw MediaError.capacity('bandwidth above 80% of capacity: not accepting new participants');
+      }
+      if (this.#participants.size >= this.#o.maxParticipants)
+        throw MediaError.capacity('participant limit reached');
+    }
+    const streamIds: StreamId[] = [];
+    const codecs = new Map<StreamId, string>();
+    for (const stream of p.streams) {
+      const id = parseId(stream.streamId);
+      const layers = stream.metadata?.video?.simulcastLayers ?? [];
+      for (const layer of layers) {
+        const layerId = parseId(layer.streamId);
+        streamIds.push(layerId);
+        if (stream.metadata?.codec) codecs.set(layerId, stream.metadata.codec);
+      }
+      if (layers.length > 0) {
+        const info = {
+          streamId: id,
+          media: 'video' as const,
+          streamType: stream.streamType,
+          codec: stream.metadata?.codec ?? 'vp09',
+          publisherId: participantId,
+        };
+        this.forwarder.defineSimulcast(
+          info,
+          layers.map((l) => ({ streamId: parseId(l.streamId), maxBitrate: l.maxBitrate })),
+        );
+      } else {
+        streamIds.push(id);
+        if (stream.metadata?.codec) codecs.set(id, stream.metadata.codec);
+      }
+    }
+    const meetingId = asMeetingId(p.meetingId);
+    this.#participants.set(participantId, { meetingId, streamIds });
+    const ttl = Math.min(request.tokenTtlMs > 0 ? request.tokenTtlMs : this.#o.tokenTtlMs, MAX_TOKEN_TTL_MS);
+    const grant: ConnectionGrant = { participantId, meetingId, streamIds, codecs };
+    const minted = this.tokens.mint(grant);
+    return {
+      connectionToken: minted.token,
+      mediaHandlerUrl: this.#o.mediaUrl,
+      assignedStreamIds: streamIds,
+      tokenExpiresAt: BigInt(Math.round(Date.now() + Math.min(ttl, minted.expiresAt - this.#o.clock.now()))),
+      handlerId: this.handlerId,
+      serverCertificateHashes: [...(this.#o.serverCertificateHashes ?? [])],
+    };
+  }
+
+  unregisterParticipant(meetingId: string, participantId: string): number {
+    const id = asParticipantId(participantId);
+    const reg = this.#participants.get(id);
+    this.tokens.revokeParticipant(id);
+    this.#connections.get(id)?.close(WIRE_CODE.NO_ERROR, 'unregistered');
+    if (reg?.meetingId !== meetingId) return 0;
+    this.#participants.delete(id);
+    return this.#plans.removeParticipant(
+      reg.meetingId,
+      { kind: 'participant', participantId: id },
+      reg.streamIds,
+    );
+  }
+
+  routeMedia(request: RouteMediaRequest): Omit<RouteMediaResponse, '$typeName'> {
+    if (request.meetingId === '') throw MediaError.invalidRequest('meeting_id is required');
+    const changes: RouteChange[] = [];
+    for (const c of request.commands) {
+      const sourceId = parseId(c.sourceStreamId);
+      const action = c.action === RouteAction.REMOVE ? 'remove' : 'add';
+      const destinations: { destination: Destination; forwardedId?: StreamId; slot?: number }[] = [];
+      for (const pid of c.destinationParticipantIds) {
+        destinations.push({ destination: { kind: 'participant', participantId: asParticipantId(pid) } });
+      }
+      for (const d of c.destinations) {
+        const t = d.target;
+        if (t.case === 'local') {
+          destinations.push({
+            destination: { kind: 'participant', participantId: asParticipantId(t.value.participantId) },
+            forwardedId: t.value.forwardedStreamId === '' ? undefined : parseId(t.value.forwardedStreamId),
+            slot: t.value.slot,
+          });
+        } else if (t.case === 'remote') {
+          destinations.push({ destination: { kind: 'handler', handlerId: asHandlerId(t.value.handlerId) } });
+        } else {
+          throw MediaError.invalidRequest('route destination without a target');
+        }
+      }
+      for (const d of destinations) {
+        changes.push({
+          action,
+          sourceId,
+          destination: d.destination,
+          options: { forwardedId: d.forwardedId, slot: d.slot },
+        });
+      }
+    }
+    const routes = this.#plans.apply(
+      asMeetingId(request.meetingId),
+      request.planVersion,
+      changes,
+      request.replaceAll,
+    );
+    return { appliedPlanVersion: request.planVersion, routes };
+  }
+
+  /** Dials a peer handler and authenticates with the service token; the link carries streams both ways. */
+  async setupCascade(request: SetupCascadeRequest, signal?: AbortSignal): Promise<string> {
+    const peerId = asHandlerId(request.peerHandlerId);
+    if (this.#cascades.has(peerId)) return `${this.handlerId}->${peerId}`;
+    const dialer = this.#o.dialer;
+    if (dialer === undefined) throw MediaError.invalidRequest('this handler cannot dial peers');
+    const s = AbortSignal.any([
+      AbortSignal.timeout(this.#o.authTimeoutMs),
+      this.#abort.signal,
+      ...(signal ? [signal] : []),
+    ]);
+    const session = await dialer(request.peerMediaUrl, request.peerServerCertificateHashes, s);
+    try {
+      const stream = await session.createBidirectionalStream();
+      const control = new ClientControlPort(stream);
+      await control.send(
+        create(MediaClientMessageSchema, {
+          requestId: 1,
+          kind: {
+            case: 'auth',
+            value: create(MediaAuthSchema, {
+              connectionToken: request.serviceToken,
+              protocolVersion: PROTOCOL_VERSION,
+            }),
+          },
+        }),
+      );
+      const reply = await raceSignal(control.incoming.next(), s);
+      if (reply.done === true || reply.value.kind.case !== 'authOk') {
+        throw MediaError.unauthorized(
+          reply.done !== true && reply.value.kind.case === 'error'
+            ? reply.value.kind.value.message
+            : 'peer refused the cascade',
+        );
+      }
+      const conn = new MediaConnection(
+        session,
+        { kind: 'cascade', handlerId: peerId },
+        control,
+        this.forwarder,
+        this.#o.clock,
+        this.#o.connection,
+      );
+      this.#admit(conn);
+      conn.start();
+      return `${this.handlerId}->${peerId}`;
+    } catch (error) {
+      session.close({ closeCode: WIRE_CODE.AUTHENTICATION_FAILED, reason: 'cascade setup failed' });
+      throw error;
+    }
+  }
+
+  requestKeyframe(streamId: string): boolean {
+    const id = parseId(streamId);
+    if (!this.forwarder.isPublished(id)) return false;
+    this.forwarder.requestKeyframe(id);
+    return true;
+  }
+
+  // ---- load and telemetry -----------------------------------------------------------------------------------
+
+  /** Call once a second: turns byte counters into rates for the capacity thresholds. */
+  tick(): void {
+    const forwarded = this.forwarder.totals().bytesForwarded;
+    this.capacity.addOut(forwarded - this.#lastForwardedBytes);
+    this.#lastForwardedBytes = forwarded;
+    this.capacity.sample(this.#o.clock.now());
+  }
+
+  load(): MediaHandlerLoad {
+    return create(MediaHandlerLoadSchema, {
+      streams: this.forwarder.publishedStreams().length,
+      bandwidthInBps: BigInt(this.capacity.bandwidthInBps),
+      bandwidthOutBps: BigInt(this.capacity.bandwidthOutBps),
+      participants: this.#participants.size,
+      sessions: this.sessionCount,
+      cascades: this.#cascades.size,
+    });
+  }
+
+  telemetry(meetingId?: string): MediaTelemetry[] {
+    const out: MediaTelemetry[] = [];
+    const now = BigInt(Date.now());
+    for (const { info, origin } of this.forwarder.publishedStreams()) {
+      if (origin !== 'client') continue;
+      const publisher =
+        info.publisherId === undefined
+          ? undefined
+          : this.#participants.get(asParticipantId(info.publisherId));
+      if (meetingId !== undefined && meetingId !== '' && publisher?.meetingId !== meetingId) continue;
+      const s = this.forwarder.streamStats(info.streamId);
+      if (s === undefined) continue;
+      const sent = this.forwarder.sourceCounters(info.streamId);
+      out.push(
+        create(MediaTelemetrySchema, {
+          streamId: info.streamId,
+          bytesReceived: BigInt(s.bytesReceived),
+          bytesSent: BigInt(sent.bytesForwarded),
+          packetLoss: s.packetLoss,
+          bitrate: s.bitrate,
+          jitterMs: Math.round(s.jitterMs),
+          timestamp: now,
+          audioLevel: info.media === 'audio' ? s.audioLevel : 127,
+          voiceActivity: info.media === 'audio' && s.voiceActivity,
+          participantId: info.publisherId ?? '',
+          framesReceived: BigInt(s.framesReceived),
+          framesForwarded: BigInt(sent.framesForwarded),
+          framesDropped: BigInt(sent.framesDropped),
+        }),
+      );
+    }
+    return out;
+  }
+
+  stats(meetingId?: string): Omit<GetStatsResponse, '$typeName'> {
+    return { load: this.load(), streams: this.telemetry(meetingId) };
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#abort.abort();
+    for (const s of this.#pending) s.close({ closeCode: WIRE_CODE.NO_ERROR, reason: 'shutting down' });
+    for (const c of this.#connections.values()) c.close(WIRE_CODE.NO_ERROR, 'shutting down');
+    for (const c of this.#cascades.values()) c.close(WIRE_CODE.NO_ERROR, 'shutting down');
+    this.forwarder.close();
+  }
+}
+
+function parseId(value: string): StreamId {
+  const id = tryParseStreamId(value);
+  if (id === undefined)
+    throw MediaError.invalidRequest(`not a stream id: ${JSON.stringify(value.slice(0, 64))}`);
+  return id as string as StreamId;
+}
+
+function toErrorCode(e: MediaError): ErrorCode {
+  switch (e.code) {
+    case 'UNAUTHORIZED':
+      return ErrorCode.UNAUTHORIZED;
+    case 'FORBIDDEN':
+      return ErrorCode.FORBIDDEN;
+    case 'CAPACITY_EXCEEDED':
+      return ErrorCode.CAPACITY_EXCEEDED;
+    case 'TIMEOUT':
+      return ErrorCode.TIMEOUT;
+    case 'RATE_LIMITED':
+      return ErrorCode.RATE_LIMITED;
+    case 'CONFLICT':
+      return ErrorCode.CONFLICT;
+    case 'NOT_FOUND':
+      return ErrorCode.NOT_FOUND;
+    case 'INVALID_REQUEST':
+    case 'INVALID_STREAM_FORMAT':
+      return ErrorCode.INVALID_REQUEST;
+    case 'INTERNAL_ERROR':
+      return ErrorCode.INTERNAL_ERROR;
+    default: {
+      const never: never = e.code;
+      return never;
+    }
+  }
+}
+
+async function firstBidi(session: Session, signal: AbortSignal): Promise<BidirectionalStream> {
+  const reader = session.incomingBidirectionalStreams.getReader();
+  try {
+    const { done, value } = await raceSignal(reader.read(), signal);
+    if (done) throw MediaError.unauthorized('session ended before authenticating');
+    return value;
+  } finally {
+    reader.releaseLock();
+  }
+}
+
+/** Rejects with the signal's reason when it aborts first; the losing promise is left to settle on its own. */
+function raceSignal<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => {
+      reject(signal.reason as Error);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e instanceof Error ? e : new Error(String(e)));
+      },
+    );
+  });
+}

@@ -1,0 +1,51 @@
+import { encodeStreamHeader, FRAME_HEADER_BYTES, type StreamHeader } from '@darktower/protocol';
+import type { FrameSink } from '../core/frame.ts';
+
+/**
+ * A forwarded stream on its own unidirectional stream: the 32-byte stream header, then frames. Opening is
+ * asynchronous; writes before it completes wait (the SubscriberOutput queue holds frames meanwhile). A relabelled
+ * header is written separately from the payload, so the payload bytes are never copied here.
+ */
+export class StreamSink implements FrameSink {
+  readonly #opening: Promise<void>;
+  #writer: WritableStreamDefaultWriter<Uint8Array> | undefined;
+  #failure: unknown;
+  #closed = false;
+
+  constructor(open: () => Promise<WritableStream<Uint8Array>>, header: StreamHeader) {
+    this.#opening = open().then((writable) => {
+      const writer = writable.getWriter();
+      this.#writer = writer;
+      if (this.#closed) {
+        writer.close().catch(this.#fail);
+        return;
+      }
+      writer.write(encodeStreamHeader(header)).catch(this.#fail);
+    });
+    this.#opening.catch(this.#fail);
+  }
+
+  write(wire: Uint8Array, header?: Uint8Array): void | Promise<void> {
+    if (this.#failure !== undefined)
+      throw this.#failure instanceof Error ? this.#failure : new Error('stream failed');
+    const writer = this.#writer;
+    if (writer === undefined) return this.#opening.then(() => this.write(wire, header));
+    if (header === undefined) writer.write(wire).catch(this.#fail);
+    else {
+      writer.write(header).catch(this.#fail);
+      writer.write(wire.subarray(FRAME_HEADER_BYTES)).catch(this.#fail);
+    }
+    const size = writer.desiredSize;
+    if (size !== null && size <= 0) return writer.ready;
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#writer !== undefined && this.#failure === undefined) this.#writer.close().catch(this.#fail);
+  }
+
+  readonly #fail = (error: unknown): void => {
+    this.#failure ??= error ?? new Error('stream failed');
+  };
+}
