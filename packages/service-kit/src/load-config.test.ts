@@ -7,6 +7,7 @@ import { inspect } from 'node:util';
 import { field } from './config-schema.ts';
 import { isConfigError, type ConfigError } from './config-error.ts';
 import { loadConfig, envNameFor } from './load-config.ts';
+import type { Secret } from './secret.ts';
 
 const schema = {
   port: field.int({ env: 'MC_PORT', default: 8080, min: 1, max: 65535 }),
@@ -166,4 +167,25 @@ test('an invalid default is reported like any other value', () => {
     loadConfig({ t: field.duration({ env: 'T', default: '15 seconds' }) }, { env: {} }),
   );
   assert.equal(error.message, 'config: T (default) must be a duration like "15s" or "5m", got "15 seconds"');
+});
+
+test('the loaded type is inferred from the schema', () => {
+  const config = loadConfig(schema, { env: base });
+  // These assignments compile only if the inferred types are exactly right.
+  const typed: {
+    readonly port: number;
+    readonly debug: boolean;
+    readonly logLevel: 'debug' | 'info' | 'warn';
+    readonly drainDelay: number;
+    readonly tokenSecret: Secret;
+    readonly regions: readonly string[];
+    readonly name: string | undefined;
+  } = config;
+  const level: 'debug' | 'info' | 'warn' = config.logLevel;
+  assert.equal(typed.port, 8080);
+  assert.equal(level, 'info');
+  // @ts-expect-error an optional field may be undefined
+  const _name: string = config.name;
+  // @ts-expect-error secrets are not strings
+  const _secret: string = config.tokenSecret;
 });
