@@ -1,5 +1,5 @@
-// The one error type of the Meeting Controller. `code` is the wire ErrorCode name of api-contracts.md
-// (plus RATE_LIMITED, which the document lists for HTTP and the controller also sends over signaling).
+// The one error type of the Meeting Controller. `code` is the name of the wire ErrorCode (api-contracts.md plus the
+// codes darktower.v1 appends), so the ErrorMessage sent to a client is derived from it without a second table.
 
 export const MeetingErrorCode = {
   invalidRequest: 'INVALID_REQUEST',
@@ -11,6 +11,12 @@ export const MeetingErrorCode = {
   capacityExceeded: 'CAPACITY_EXCEEDED',
   streamError: 'STREAM_ERROR',
   rateLimited: 'RATE_LIMITED',
+  malformedMessage: 'MALFORMED_MESSAGE',
+  messageTooLarge: 'MESSAGE_TOO_LARGE',
+  unsupportedVersion: 'UNSUPPORTED_VERSION',
+  sessionExpired: 'SESSION_EXPIRED',
+  unavailable: 'UNAVAILABLE',
+  timeout: 'TIMEOUT',
 } as const;
 export type MeetingErrorCode = (typeof MeetingErrorCode)[keyof typeof MeetingErrorCode];
 
@@ -57,6 +63,21 @@ export class MeetingError extends Error {
     return new MeetingError(MeetingErrorCode.rateLimited, 'Too many signaling messages', {
       details: { retry_after_ms: String(Math.ceil(retryAfterMs)) },
     });
+  }
+  static sessionExpired(message = 'Session expired: join again'): MeetingError {
+    return new MeetingError(MeetingErrorCode.sessionExpired, message);
+  }
+  static unavailable(message: string, cause?: unknown): MeetingError {
+    return new MeetingError(MeetingErrorCode.unavailable, message, { cause });
+  }
+  static timeout(message: string): MeetingError {
+    return new MeetingError(MeetingErrorCode.timeout, message);
+  }
+  static unsupportedVersion(version: number): MeetingError {
+    return new MeetingError(
+      MeetingErrorCode.unsupportedVersion,
+      `Signaling protocol version ${version} is not supported`,
+    );
   }
   static internal(message: string, cause?: unknown): MeetingError {
     return new MeetingError(MeetingErrorCode.internal, message, { cause });
