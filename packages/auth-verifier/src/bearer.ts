@@ -4,6 +4,7 @@
  */
 export function bearerToken(header: string | readonly string[] | undefined): string | undefined {
   if (typeof header !== 'string') return undefined;
-  const match = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i.exec(header);
+  // Any non-blank credential is handed to the verifier, which refuses bad characters as `malformed`.
+  const match = /^Bearer +(\S+) *$/i.exec(header);
   return match?.[1];
 }

@@ -1,0 +1,3 @@
+import { startupSuite } from '../testing/behaviour-suite.ts';
+
+startupSuite();

@@ -1,0 +1,50 @@
+import { hash, verify } from '@node-rs/argon2';
+
+/** argon2id cost parameters (OWASP Password Storage Cheat Sheet: m=19 MiB, t=2, p=1 is the baseline). */
+export interface Argon2Params {
+  readonly memoryCostKiB: number;
+  readonly timeCost: number;
+  readonly parallelism: number;
+}
+
+export const OWASP_ARGON2ID: Argon2Params = { memoryCostKiB: 19_456, timeCost: 2, parallelism: 1 };
+
+export const MAX_PASSWORD_LENGTH = 256;
+
+export class PasswordHasher {
+  readonly #params: Argon2Params;
+  #dummy: Promise<string> | undefined;
+
+  constructor(params: Argon2Params) {
+    this.#params = params;
+  }
+
+  /** argon2id: @node-rs/argon2's default algorithm (its `Algorithm` const enum cannot be imported under isolated modules); a test pins the `$argon2id$` prefix. */
+  hash(password: string): Promise<string> {
+    return hash(password, {
+      memoryCost: this.#params.memoryCostKiB,
+      timeCost: this.#params.timeCost,
+      parallelism: this.#params.parallelism,
+    });
+  }
+
+  /** Constant-work check: a wrong or malformed stored hash is `false`, never an exception. */
+  async verify(stored: string, password: string): Promise<boolean> {
+    if (password.length > MAX_PASSWORD_LENGTH) return false;
+    try {
+      return await verify(stored, password);
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Burns the same time as a real verify for a user that does not exist, so response time does not reveal
+   * whether an account exists.
+   */
+  async verifyDummy(password: string): Promise<false> {
+    this.#dummy ??= this.hash('dark-tower-dummy-password');
+    await this.verify(await this.#dummy, password);
+    return false;
+  }
+}
