@@ -45,7 +45,7 @@ export function createLogger(options: CreateLoggerOptions): Logger {
       messageKey: 'message',
       errorKey: 'err',
       base: { component: options.component },
-      timestamp: () => `,"timestamp":"${new Date().toISOString()}"`,
+      timestamp: isoTimestamp(),
       formatters: {
         level: (label) => ({ level: label }),
         bindings: (bindings) => redact(bindings) as Record<string, unknown>,
@@ -66,4 +66,18 @@ function topLevelPaths(keys: readonly string[]): string[] {
       variants.add(k);
   }
   return [...variants].map((k) => (/^[A-Za-z_$][\w$]*$/.test(k) ? k : `[${JSON.stringify(k)}]`));
+}
+
+// Formatting an ISO date is the costliest part of a log line; lines within the same millisecond share it.
+function isoTimestamp(): () => string {
+  let lastMs = -1;
+  let last = '';
+  return () => {
+    const now = Date.now();
+    if (now !== lastMs) {
+      lastMs = now;
+      last = `,"timestamp":"${new Date(now).toISOString()}"`;
+    }
+    return last;
+  };
 }
