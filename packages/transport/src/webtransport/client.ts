@@ -39,9 +39,18 @@ export async function connectWebTransport(url: string | URL, options: ConnectOpt
   return (await connectWithInternals(url, options)).session;
 }
 
+/** Test hooks for hostile-peer tests; not exported from the package. */
+export interface ClientTestHooks {
+  /** Complete QUIC and SETTINGS but never send the CONNECT. */
+  skipConnect?: boolean;
+  /** Receives the connection as soon as it exists. */
+  onConnection?: (connection: H3Connection) => void;
+}
+
 export async function connectWithInternals(
   url: string | URL,
   options: ConnectOptions = {},
+  hooks: ClientTestHooks = {},
 ): Promise<ClientInternals> {
   const target = new URL(url);
   if (target.protocol !== 'https:') throw TransportError.invalidConfig('WebTransport URLs use https:');
@@ -111,13 +120,14 @@ export async function connectWithInternals(
             return pins.includes(createHash('sha256').update(leaf).digest('hex'));
           }
         : undefined,
-      connectFields: () => encodeFieldSection(fields),
+      connectFields: () => (hooks.skipConnect ? undefined : encodeFieldSection(fields)),
       onClientResult: settle,
       onClosed: () => {
         settle(TransportError.connectFailed('connection closed'));
         closeSocket();
       },
     });
+    hooks.onConnection?.(h3);
     const timer = setTimeout(() => {
       settle(TransportError.timeout('WebTransport connect'));
       h3.close(0x10c, 'connect timeout'); // H3_REQUEST_CANCELLED

@@ -41,7 +41,7 @@ export interface H3ConnectionOptions {
   /** Client: checks the peer certificate once the handshake completes; false closes the connection. */
   verifyPeer?: (chain: readonly Uint8Array[]) => boolean;
   /** Client: the session request to send once the peer's SETTINGS arrived. */
-  connectFields?: () => Uint8Array;
+  connectFields?: () => Uint8Array | undefined;
   onClientResult?: (result: QuicSession | TransportError) => void;
   onClosed(connection: H3Connection): void;
 }
@@ -62,6 +62,8 @@ export class H3Connection implements StreamHost, SessionHost, RequestOwner {
   readonly role: Role;
   readonly conn: Connection;
   readonly remote: Host;
+  /** Peer streams refused (unknown session, over the per-session limit), for stats and tests. */
+  streamsRejected = 0;
   readonly #o: H3ConnectionOptions;
   readonly #streams = new Map<number, StreamState>();
   readonly #sessions = new Map<number, QuicSession>();
@@ -69,6 +71,7 @@ export class H3Connection implements StreamHost, SessionHost, RequestOwner {
   readonly #outbox = new Map<number, { data: Uint8Array; fin: boolean }[]>();
   readonly #blockedWriters = new Set<QuicStream>();
   readonly #creditWaiters: (() => void)[] = [];
+  readonly #dgramOut: Uint8Array[] = [];
   readonly #sendBuf = new Uint8Array(1500);
   readonly #scratch = new Uint8Array(SCRATCH);
   #nextBidi: number;
@@ -137,6 +140,12 @@ export class H3Connection implements StreamHost, SessionHost, RequestOwner {
       }
     } catch (e) {
       this.#connectionError(isH3Error(e) ? e : new H3Error('INTERNAL_ERROR', String(e)));
+    }
+    // Datagrams go to quiche in slices of its (small) queue, interleaved with sending packets.
+    for (let round = 0; round < 16 && this.#established && this.#feedDatagrams(); round++) {
+      const before = this.conn.dgramSendQueueLen();
+      this.#sendPackets();
+      if (this.conn.dgramSendQueueLen() === before) break; // congestion-limited: the rest waits
     }
     this.#sendPackets();
     this.#armTimer();
@@ -213,17 +222,22 @@ export class H3Connection implements StreamHost, SessionHost, RequestOwner {
     const prefix = encodeVarint(session.id / 4);
     const max = this.conn.dgramMaxWritableLen();
     if (max === null || prefix.length + payload.length > max) return; // too large for the path: dropped
-    if (this.conn.isDgramSendQueueFull()) {
-      let first = true;
-      this.conn.dgramPurgeOutgoing(() => {
-        const drop = first;
-        first = false;
-        return drop;
-      });
+    // Our own bounded queue, oldest dropped: quiche's queue can only be purged by visiting every entry.
+    if (this.#dgramOut.length >= this.#o.limits.maxDatagramQueue) {
+      this.#dgramOut.shift();
       this.#datagramsDropped++;
     }
-    this.conn.dgramSend(concat(prefix, payload));
+    this.#dgramOut.push(concat(prefix, payload));
     this.scheduleFlush();
+  }
+
+  /** Moves queued datagrams into quiche while it has room; true if some are still waiting. */
+  #feedDatagrams(): boolean {
+    while (this.#dgramOut.length > 0 && !this.conn.isDgramSendQueueFull()) {
+      const d = this.#dgramOut.shift();
+      if (d) this.conn.dgramSend(d);
+    }
+    return this.#dgramOut.length > 0;
   }
 
   maxDatagramSize(session: QuicSession): number {
@@ -309,6 +323,29 @@ export class H3Connection implements StreamHost, SessionHost, RequestOwner {
   }
   connectionError(error: H3Error): void {
     this.#connectionError(error);
+  }
+
+  // ---- test support: lets integration tests act as a hostile peer on a real connection ----
+
+  /** Allocates the next locally initiated stream id without any WebTransport preamble. */
+  rawNextStreamId(bidi: boolean): number {
+    const id = bidi ? this.#nextBidi : this.#nextUni;
+    if (bidi) this.#nextBidi += 4;
+    else this.#nextUni += 4;
+    return id;
+  }
+
+  /** Queues raw bytes on a stream, bypassing all framing. */
+  rawWrite(id: number, data: Uint8Array, fin: boolean): void {
+    this.write(id, data, fin);
+  }
+
+  /** Sends a raw QUIC datagram (no quarter-stream-id added). */
+  rawDatagram(data: Uint8Array): boolean {
+    if (this.conn.isDgramSendQueueFull()) return false;
+    this.conn.dgramSend(data);
+    this.scheduleFlush();
+    return true;
   }
 
   // ---- lifecycle ----
@@ -528,6 +565,7 @@ export class H3Connection implements StreamHost, SessionHost, RequestOwner {
   }
 
   #reject(id: number, bidi: boolean, code: number): void {
+    this.streamsRejected++;
     this.shutdown(id, 'read', code);
     if (bidi) this.shutdown(id, 'write', code);
     this.#streams.set(id, { kind: 'discard' });
@@ -591,7 +629,8 @@ export class H3Connection implements StreamHost, SessionHost, RequestOwner {
     req.phase = 'awaiting-response';
     this.#requests.set(0, req);
     this.#streams.set(0, { kind: 'request', req });
-    const block = this.#o.connectFields?.() ?? new Uint8Array(0);
+    const block = this.#o.connectFields?.();
+    if (block === undefined) return; // a test peer that never sends its CONNECT
     this.write(0, encodeFrame(FRAME.HEADERS, block), false);
   }
 
@@ -612,8 +651,10 @@ export class H3Connection implements StreamHost, SessionHost, RequestOwner {
       let cap: number;
       try {
         cap = this.conn.streamCapacity(s.id);
-      } catch {
-        cap = 1; // let the write attempt surface the stream's error
+      } catch (e) {
+        this.#blockedWriters.delete(s);
+        s.onWriteError(e);
+        continue;
       }
       if (cap > 0) {
         this.#blockedWriters.delete(s);
@@ -711,7 +752,6 @@ export class H3Connection implements StreamHost, SessionHost, RequestOwner {
   }
 
   #teardown(): void {
-    const closed = this.conn.isClosed();
     if (!this.#ended) {
       this.#ended = true;
       const err = this.conn.peerError() ?? this.conn.localError();
@@ -733,11 +773,8 @@ export class H3Connection implements StreamHost, SessionHost, RequestOwner {
       const closeWaiters = this.#closeWaiters.splice(0);
       for (const w of closeWaiters) w();
     }
-    if (!closed) {
-      // Draining: sessions are over; quiche still needs its timers until it reports closed.
-      this.#finishedSessions();
-      return;
-    }
+    // Once draining, the CONNECTION_CLOSE is out and nothing more may be sent (RFC 9000 section 10.2.2);
+    // waiting out the drain period (3 PTO) would only hold the socket, so the connection is done.
     this.#finished = true;
     clearTimeout(this.#timer);
     clearTimeout(this.#connectTimer);
@@ -746,11 +783,6 @@ export class H3Connection implements StreamHost, SessionHost, RequestOwner {
     this.#outbox.clear();
     this.#blockedWriters.clear();
     this.#o.onClosed(this);
-  }
-
-  #finishedSessions(): void {
-    this.#sessions.clear();
-    this.#requests.clear();
   }
 }
 

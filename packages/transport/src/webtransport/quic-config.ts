@@ -5,6 +5,7 @@ import type { TransportLimits } from './limits.ts';
 
 const STREAM_WINDOW = 1024 * 1024;
 const CONNECTION_WINDOW = 16 * 1024 * 1024;
+const DGRAM_SEND_SLICE = 64;
 
 function common(config: Config, limits: TransportLimits): Config {
   config.setApplicationProtos(['h3']);
@@ -24,7 +25,8 @@ function common(config: Config, limits: TransportLimits): Config {
   config.setDisableActiveMigration(true);
   // Pacing information is not usable from JS, and CUBIC bursts lose packets on loopback; BBR does not.
   config.setCcAlgorithm(quiche.CongestionControlAlgorithm.BBR);
-  config.enableDgram(true, limits.maxDatagramQueue, limits.maxDatagramQueue);
+  // Outgoing datagrams wait in a bounded JS queue (drop-oldest, counted); quiche's own queue stays small.
+  config.enableDgram(true, limits.maxDatagramQueue, DGRAM_SEND_SLICE);
   return config;
 }
 

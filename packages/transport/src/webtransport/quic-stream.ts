@@ -117,6 +117,19 @@ export class QuicStream {
     w?.resolve();
   }
 
+  /** quiche says the stream can no longer be written (stopped by the peer, or already collected). */
+  onWriteError(e: unknown): void {
+    const err = parseQuicheError(e);
+    const error =
+      err.kind === 'stopped'
+        ? TransportError.streamStopped(appCode(err.code))
+        : new TransportError('STREAM_RESET', 'stream can no longer be written', { cause: e });
+    this.#finishWrite();
+    const w = this.#writeWaiter;
+    this.#writeWaiter = undefined;
+    w?.reject(error);
+  }
+
   /** Ends both directions with an error (session closed, connection lost). */
   fail(error: Error, resetCode: number = H3_CODES.WT_SESSION_GONE): void {
     if (this.#failed !== undefined) return;

@@ -36,6 +36,8 @@ export interface WebTransportServerOptions {
 export interface ConnectionStats extends SessionStats {
   remoteAddress: string;
   sessions: number;
+  /** Peer streams refused (unknown session or over maxStreamsPerSession). */
+  streamsRejected: number;
 }
 
 type ServerState =
@@ -120,7 +122,12 @@ export class WebTransportServer implements AsyncDisposable {
   connectionStats(): ConnectionStats[] {
     return [...this.#connections]
       .filter((c) => !c.isFinished)
-      .map((c) => ({ ...c.stats(), remoteAddress: c.remoteAddress(), sessions: c.sessionCount }));
+      .map((c) => ({
+        ...c.stats(),
+        remoteAddress: c.remoteAddress(),
+        sessions: c.sessionCount,
+        streamsRejected: c.streamsRejected,
+      }));
   }
 
   /** Sends GOAWAY, closes every session with `reason`, waits up to `graceMs` for peers, then closes. Idempotent. */
