@@ -1,0 +1,108 @@
+import {
+  createHttpApp,
+  createLogger,
+  createMetrics,
+  createOpsServer,
+  type BoundAddress,
+  type Logger,
+} from '@darktower/service-kit';
+import type { FastifyInstance } from 'fastify';
+import type { GlobalConfig } from './config.ts';
+import { createGlobalModule, type GlobalModule, type GlobalModuleOptions } from './global-module.ts';
+
+export interface GlobalControllerAddresses {
+  readonly api: BoundAddress;
+  readonly ops: BoundAddress;
+}
+
+/** The deployable Global Controller: REST + Connect RPC on one port, /health /ready /metrics on the ops port. */
+export interface GlobalController extends AsyncDisposable {
+  listen(): Promise<GlobalControllerAddresses>;
+  /** Idempotent: drains readiness, stops accepting, closes storage. */
+  close(reason?: unknown): Promise<void>;
+  readonly closed: Promise<void>;
+  readonly app: FastifyInstance;
+  readonly module: GlobalModule;
+  readonly logger: Logger;
+}
+
+export type BuildGlobalControllerOptions = Partial<
+  Pick<GlobalModuleOptions, 'verifier' | 'peer' | 'signal'>
+> & {
+  readonly logger?: Logger;
+};
+
+export async function buildGlobalController(
+  config: GlobalConfig,
+  options: BuildGlobalControllerOptions = {},
+): Promise<GlobalController> {
+  const logger = options.logger ?? createLogger({ component: 'gc-service', level: config.logLevel });
+  const metrics = createMetrics({
+    prefix: 'dt_gc_',
+    processMetrics: true,
+    defaultLabels: { region: config.region },
+  });
+  const module = await createGlobalModule(config, {
+    logger,
+    metrics,
+    ...(options.verifier === undefined ? {} : { verifier: options.verifier }),
+    ...(options.peer === undefined ? {} : { peer: options.peer }),
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
+  });
+  const app = createHttpApp({
+    logger,
+    metrics,
+    bodyLimit: 64 * 1024,
+    logRequests: config.logLevel === 'debug' || config.logLevel === 'trace',
+  });
+  const ops = createOpsServer({
+    host: config.opsHost,
+    port: config.opsPort,
+    logger,
+    metrics,
+    checks: module.readinessChecks,
+  });
+  try {
+    await module.mount(app as unknown as FastifyInstance);
+    await app.ready();
+  } catch (error) {
+    await module.close(error);
+    throw error;
+  }
+
+  let closing: Promise<void> | undefined;
+  const closed = Promise.withResolvers<undefined>();
+  const close = (reason?: unknown): Promise<void> => {
+    closing ??= (async () => {
+      ops.drain();
+      logger.info({ reason: reason instanceof Error ? reason.message : reason }, 'global controller closing');
+      await app.close();
+      await ops.close();
+      await module.close(reason);
+      closed.resolve(undefined);
+    })();
+    return closing;
+  };
+
+  return {
+    app: app as unknown as FastifyInstance,
+    module,
+    logger,
+    listen: async () => {
+      await app.listen({ host: config.host, port: config.port });
+      const address = app.server.address();
+      if (address === null || typeof address === 'string') throw new Error('API server has no TCP address');
+      const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+      const api = { host: address.address, port: address.port, url: `http://${host}:${address.port}` };
+      const opsAddress = await ops.listen();
+      logger.info(
+        { api: api.url, ops: opsAddress.url, region: config.region },
+        'global controller listening',
+      );
+      return { api, ops: opsAddress };
+    },
+    close,
+    closed: closed.promise,
+    [Symbol.asyncDispose]: () => close(),
+  };
+}

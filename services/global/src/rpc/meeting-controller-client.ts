@@ -1,0 +1,123 @@
+import { create } from '@bufbuild/protobuf';
+import { createClient, type Client, type Interceptor } from '@connectrpc/connect';
+import { createConnectTransport } from '@connectrpc/connect-node';
+import { AssignMeetingSchema, MeetingConfigSchema, MeetingControllerService } from '@darktower/protocol';
+import type { Meeting } from '../domain/meeting.ts';
+
+/** What the Global Controller asks of a Meeting Controller. */
+export interface MeetingControllerPeer {
+  /** Resolves with the controller's answer; rejects when it cannot be reached in time. */
+  assignMeeting(
+    rpcEndpoint: string,
+    meeting: Meeting,
+    signal?: AbortSignal,
+  ): Promise<{ accepted: boolean; endpoint: string }>;
+  /** Ends the meeting there: participants get MEETING_ENDED. */
+  endMeeting(
+    rpcEndpoint: string,
+    meetingId: string,
+    reason: string,
+    signal?: AbortSignal,
+  ): Promise<{ participantsDisconnected: number }>;
+  /** Live participant count (for `participant_count` and the `max_participants` pre-check). */
+  participantCount(rpcEndpoint: string, meetingId: string, signal?: AbortSignal): Promise<number>;
+}
+
+/** Supplies the service token the Global Controller presents to Meeting Controllers (undefined: none). */
+export type ServiceTokenSource = (signal?: AbortSignal) => Promise<string | undefined>;
+
+export interface ConnectMeetingControllerPeerOptions {
+  readonly timeoutMs?: number;
+  readonly serviceToken?: ServiceTokenSource;
+  /** Connect protocol over HTTP/1.1 (default) or HTTP/2. */
+  readonly httpVersion?: '1.1' | '2';
+}
+
+/** Connect clients per Meeting Controller endpoint, created on first use and kept (bounded). */
+export class ConnectMeetingControllerPeer implements MeetingControllerPeer {
+  readonly #clients = new Map<string, Client<typeof MeetingControllerService>>();
+  readonly #timeoutMs: number;
+  readonly #interceptors: Interceptor[];
+  readonly #httpVersion: '1.1' | '2';
+
+  constructor(options: ConnectMeetingControllerPeerOptions = {}) {
+    this.#timeoutMs = options.timeoutMs ?? 3000;
+    this.#httpVersion = options.httpVersion ?? '1.1';
+    const source = options.serviceToken;
+    this.#interceptors =
+      source === undefined
+        ? []
+        : [
+            (next) => async (req) => {
+              const token = await source(req.signal);
+              if (token !== undefined) req.header.set('authorization', `Bearer ${token}`);
+              return next(req);
+            },
+          ];
+  }
+
+  async assignMeeting(
+    rpcEndpoint: string,
+    meeting: Meeting,
+    signal?: AbortSignal,
+  ): Promise<{ accepted: boolean; endpoint: string }> {
+    const response = await this.#client(rpcEndpoint).assignMeeting(
+      {
+        assignment: create(AssignMeetingSchema, {
+          meetingId: meeting.id,
+          config: create(MeetingConfigSchema, {
+            displayName: meeting.displayName,
+            maxParticipants: meeting.maxParticipants,
+            enableE2eEncryption: meeting.settings.enableE2eEncryption,
+            recordingEnabled: meeting.settings.recordingEnabled,
+            requireAuth: meeting.settings.requireAuth,
+          }),
+        }),
+      },
+      this.#callOptions(signal),
+    );
+    return { accepted: response.accepted, endpoint: response.endpoint };
+  }
+
+  async endMeeting(
+    rpcEndpoint: string,
+    meetingId: string,
+    reason: string,
+    signal?: AbortSignal,
+  ): Promise<{ participantsDisconnected: number }> {
+    const response = await this.#client(rpcEndpoint).endMeeting(
+      { meetingId, reason },
+      this.#callOptions(signal),
+    );
+    return { participantsDisconnected: response.participantsDisconnected };
+  }
+
+  async participantCount(rpcEndpoint: string, meetingId: string, signal?: AbortSignal): Promise<number> {
+    const response = await this.#client(rpcEndpoint).getMeetingState(
+      { meetingId },
+      this.#callOptions(signal),
+    );
+    return response.participants.length;
+  }
+
+  #callOptions(signal: AbortSignal | undefined): { timeoutMs: number; signal?: AbortSignal } {
+    return signal === undefined ? { timeoutMs: this.#timeoutMs } : { timeoutMs: this.#timeoutMs, signal };
+  }
+
+  #client(rpcEndpoint: string): Client<typeof MeetingControllerService> {
+    let client = this.#clients.get(rpcEndpoint);
+    if (client === undefined) {
+      if (this.#clients.size >= 1024) this.#clients.clear();
+      client = createClient(
+        MeetingControllerService,
+        createConnectTransport({
+          baseUrl: rpcEndpoint,
+          httpVersion: this.#httpVersion,
+          interceptors: this.#interceptors,
+        }),
+      );
+      this.#clients.set(rpcEndpoint, client);
+    }
+    return client;
+  }
+}
