@@ -74,9 +74,10 @@ interface Fanout {
  * The forwarding core: publishers feed frames in, the routing table (commanded by the Meeting Controller)
  * says where each stream goes, and every connected destination gets its own bounded SubscriberOutput per stream.
  *
- * Loop freedom: fan-out lists are split by destination kind, and a frame whose origin is a cascade link is
- * only ever offered to `toClients`. A frame therefore crosses at most one handler-to-handler hop, whatever
- * routes the controller sends.
+ * Loop freedom, twice over: no output towards a handler is ever created for a stream that arrived over a cascade
+ * link, and the fan-out lists are split by destination kind so a frame whose origin is a cascade link is only
+ * ever offered to `toClients`. A frame therefore crosses at most one handler-to-handler hop, whatever routes the
+ * controller sends.
  */
 export class Forwarder {
   readonly #clock: Clock;
@@ -344,7 +345,7 @@ export class Forwarder {
           // Cascade links carry every layer under its own id; the far handler selects per subscriber.
           for (const layer of group.layers) {
             const pub = this.#published.get(layer.streamId);
-            if (pub === undefined) continue;
+            if (pub?.origin !== 'client') continue; // loop freedom, see ingest()
             const r = { ...route, forwardedId: layer.streamId };
             wanted.set(subKey(layer.streamId, r), {
               sourceId: layer.streamId,
@@ -363,6 +364,8 @@ export class Forwarder {
         }
         const pub = this.#published.get(sourceId);
         if (pub === undefined) continue;
+        // Loop freedom: a stream that arrived over a cascade link is never opened towards another handler.
+        if (pub.origin === 'cascade' && route.destination.kind === 'handler') continue;
         wanted.set(subKey(sourceId, route), {
           sourceId,
           sources: [sourceId],
