@@ -1,5 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { connect } from 'node:net';
 import { createHttpApp } from './http-app.ts';
 import { HttpError } from './http-error.ts';
 import { createLogger } from './logger.ts';
@@ -215,4 +218,46 @@ test('request logs carry request_id and no authorization header', async () => {
   const record = JSON.parse(lines[0] ?? '{}') as Record<string, unknown>;
   assert.equal(typeof record.request_id, 'string');
   assert.equal(record.component, 'gc-service');
+});
+
+test('requests arriving while the app closes get 503 in the error shape', async () => {
+  const { app } = build();
+  const entered = Promise.withResolvers<undefined>();
+  const gate = Promise.withResolvers<undefined>();
+  app.get('/slow', async () => {
+    entered.resolve(undefined);
+    await gate.promise;
+    return { slow: true };
+  });
+  const preClose = Promise.withResolvers<undefined>();
+  app.addHook('preClose', (done) => {
+    preClose.resolve(undefined);
+    done();
+  });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const { port } = app.server.address() as AddressInfo;
+  const socket = connect(port, '127.0.0.1');
+  let received = '';
+  socket.setEncoding('utf8');
+  socket.on('data', (chunk: string) => {
+    received += chunk;
+  });
+  const ended = once(socket, 'close');
+  socket.write('GET /slow HTTP/1.1\r\nHost: x\r\n\r\n');
+  await entered.promise;
+  const closed = app.close();
+  await preClose.promise;
+  // Pipelined on the same connection: parsed only after /slow answers, i.e. while closing.
+  socket.write('GET /v1/meetings/m1 HTTP/1.1\r\nHost: x\r\n\r\n');
+  gate.resolve(undefined);
+  await ended;
+  await closed;
+  const responses = received.split(/(?=HTTP\/1\.1 )/);
+  assert.equal(responses.length, 2, received);
+  assert.match(responses[0] ?? '', /^HTTP\/1\.1 200 /);
+  assert.match(responses[1] ?? '', /^HTTP\/1\.1 503 /);
+  assert.match(
+    responses[1] ?? '',
+    /\{"error":\{"code":"INTERNAL_ERROR","message":"Service unavailable","details":\{\}\}\}$/,
+  );
 });

@@ -49,6 +49,8 @@ export function createHttpApp(options: CreateHttpAppOptions): HttpApp {
     bodyLimit: options.bodyLimit ?? 64 * 1024,
     requestTimeout: options.requestTimeoutMs ?? 30_000,
     trustProxy: options.trustProxy ?? false,
+    // fastify's own 503-while-closing body is not our error shape; the onRequest hook below answers instead.
+    return503OnClosing: false,
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     requestIdHeader: false,
@@ -70,8 +72,23 @@ export function createHttpApp(options: CreateHttpAppOptions): HttpApp {
     },
   }) as unknown as HttpApp;
 
+  // Requests that still arrive while closing (pipelined or on a kept-alive connection) are shed with 503 so the
+  // load balancer retries them elsewhere.
+  let closing = false;
+  app.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+
   app.addHook('onRequest', (request, reply, done) => {
     void reply.header('x-request-id', request.id);
+    if (closing) {
+      void reply
+        .code(503)
+        .header('connection', 'close')
+        .send({ error: { code: 'INTERNAL_ERROR', message: 'Service unavailable', details: {} } });
+      return;
+    }
     done();
   });
 
