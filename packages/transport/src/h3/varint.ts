@@ -14,7 +14,7 @@ export function varintLength(value: number): 1 | 2 | 4 | 8 {
 
 /** Writes `value` at `offset`; returns the offset after it. The caller guarantees room. */
 export function writeVarint(out: Uint8Array, offset: number, value: number): number {
-  if (!Number.isInteger(value) || value < 0 || value > MAX_VARINT)
+  if (!Number.isInteger(value) || value < 0 || value >= 2 ** 62)
     throw new RangeError(`varint out of range: ${value}`);
   const len = varintLength(value);
   switch (len) {
