@@ -1,0 +1,516 @@
+// One meeting on this controller: its members (connected here, or disconnected and waiting to resume), their
+// layouts, the active speaker and the routing plan. Every operation runs in order on one chain, so the room's state
+// and what it persists never interleave.
+import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { create } from '@bufbuild/protobuf';
+import {
+  ActiveSpeakerUpdateSchema,
+  JoinResponseSchema,
+  LeaveReason,
+  MediaServerInfoSchema,
+  type JoinRequest,
+  type MediaServerInfo,
+  type ResumeSession,
+  type ServerMessage,
+} from '@darktower/protocol';
+import { MeetingError } from '../errors.ts';
+import { HandlerId, MeetingId, ParticipantId, type Millis } from '../ids.ts';
+import { ActiveSpeakerDetector } from '../speaker/active-speaker-detector.ts';
+import { assignHandlers } from '../routing/assign-handlers.ts';
+import type { RoutingPlan } from '../routing/routing-plan.ts';
+import type { MeetingRecord, ParticipantRecord } from '../state/records.ts';
+import type { JoinClaims } from './join-token.ts';
+import { moveOffFailed, updateLayouts, updateRouting, type ReconcileState } from './room-reconcile.ts';
+import { isConnected, type Member, type ParticipantLink, type RoomDeps } from './room-types.ts';
+import { mediaStreamOf, participantOf, serverMessage } from './wire.ts';
+
+export const SIGNALING_PROTOCOL_VERSION = 1;
+
+const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex');
+
+function sameHash(a: string, b: string): boolean {
+  const x = Buffer.from(a, 'hex');
+  const y = Buffer.from(b, 'hex');
+  return x.length === y.length && x.length > 0 && timingSafeEqual(x, y);
+}
+
+export class MeetingRoom {
+  readonly meetingId: MeetingId;
+  readonly #deps: RoomDeps;
+  #meeting: MeetingRecord;
+  readonly #members = new Map<ParticipantId, Member>();
+  readonly #detector: ActiveSpeakerDetector;
+  readonly #state: ReconcileState;
+  #chain: Promise<unknown> = Promise.resolve();
+  #ended = false;
+
+  private constructor(deps: RoomDeps, meeting: MeetingRecord, plan: RoutingPlan | undefined) {
+    this.#deps = deps;
+    this.meetingId = meeting.meetingId;
+    this.#meeting = meeting;
+    this.#detector = new ActiveSpeakerDetector(deps.clock, deps.options.speaker);
+    this.#state = {
+      meetingId: meeting.meetingId,
+      members: this.#members,
+      plan,
+      planVersion: plan?.version ?? 0,
+      cascadesUp: new Set(),
+      activeSpeakers: () => this.#detector.recentSpeakers,
+    };
+  }
+
+  /**
+   * Opens a meeting from the store (another controller may have run it before: its participants come back as
+   * disconnected, ready to resume) or creates it.
+   */
+  static async open(deps: RoomDeps, meeting: MeetingRecord): Promise<MeetingRoom> {
+    const stored = await deps.store.getRoutingPlan(meeting.meetingId);
+    const plan: RoutingPlan | undefined =
+      stored === undefined ? undefined : { ...stored, receiveFrom: new Map() };
+    const room = new MeetingRoom(deps, meeting, plan);
+    const now = deps.clock.now();
+    for (const record of await deps.store.listParticipants(meeting.meetingId)) {
+      const connection =
+        record.connection.state === 'connected'
+          ? { state: 'disconnected' as const, since: now }
+          : record.connection;
+      room.#members.set(record.participantId, {
+        record: { ...record, connection },
+        link: undefined,
+        layout: undefined,
+        layoutVersion: 0,
+        lastPersistAt: now,
+      });
+    }
+    return room;
+  }
+
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  get memberCount(): number {
+    return this.#members.size;
+  }
+
+  get connectedCount(): number {
+    return [...this.#members.values()].filter(isConnected).length;
+  }
+
+  /** Runs `fn` after every earlier operation of this room. */
+  run<T>(fn: () => Promise<T> | T): Promise<T> {
+    const next = this.#chain.then(async () => {
+      if (this.#ended) throw MeetingError.meetingEnded();
+      return fn();
+    });
+    this.#chain = next.catch(() => undefined);
+    return next;
+  }
+
+  member(id: ParticipantId): Member | undefined {
+    return this.#members.get(id);
+  }
+
+  connectedMembers(): (Member & { link: ParticipantLink })[] {
+    return [...this.#members.values()].filter(isConnected);
+  }
+
+  broadcast(message: ServerMessage, except?: ParticipantId): void {
+    for (const m of this.#members.values()) {
+      if (m.link !== undefined && m.record.participantId !== except) m.link.send(message);
+    }
+  }
+
+  async persist(member: Member): Promise<void> {
+    member.lastPersistAt = this.#deps.clock.now();
+    await this.#deps.store.putParticipant(member.record, this.#deps.options.sessionTtlMs);
+  }
+
+  /** Layouts and routing after a change; `fullFor` gets a full layout snapshot (answering `requestId`). */
+  async reconcile(fullFor?: ParticipantId, requestId = 0): Promise<void> {
+    updateLayouts(this.#state, fullFor, requestId);
+    const moved = await updateRouting(this.#state, this.#deps);
+    if (moved.size > 0) await this.#announceMoves(moved);
+  }
+
+  // ---- membership ------------------------------------------------------------------------------------------
+
+  join(
+    claims: JoinClaims,
+    request: JoinRequest,
+    link: ParticipantLink,
+    requestId: number,
+  ): Promise<ParticipantId> {
+    return this.run(async () => {
+      const { options } = this.#deps;
+      const max = this.#meeting.config.maxParticipants || options.defaultMaxParticipants;
+      if (this.#members.size >= max) throw MeetingError.capacityExceeded();
+      const handlers = assignHandlers(
+        this.#deps.handlers.healthy(),
+        new Map([...this.#members].map(([id, m]) => [id, m.record.handlers])),
+        options.assignment,
+      );
+      if (handlers.length === 0) throw MeetingError.unavailable('No media handler available');
+      const participantId = ParticipantId(randomUUID());
+      const now = this.#deps.clock.now();
+      const name = request.participantName.trim().slice(0, 128) || claims.displayName || 'Guest';
+      const record: ParticipantRecord = {
+        participantId,
+        meetingId: this.meetingId,
+        userId: claims.subject,
+        displayName: name,
+        role: claims.role,
+        joinedAt: now,
+        streams: [],
+        subscriptions: [],
+        layout: null,
+        audioMuted: false,
+        videoMuted: false,
+        handlers,
+        resumeTokenHash: '',
+        connection: { state: 'connected', controllerId: this.#deps.controllerId, since: now },
+      };
+      const servers = await this.#registerMedia(record);
+      const resumeToken = randomBytes(32).toString('base64url');
+      const member: Member = {
+        record: {
+          ...record,
+          handlers: servers.map((s) => HandlerId(s.handlerId)),
+          resumeTokenHash: hashToken(resumeToken),
+        },
+        link,
+        layout: undefined,
+        layoutVersion: 0,
+        lastPersistAt: now,
+      };
+      await this.persist(member);
+      const others = this.connectedMembers().map((m) => participantOf(m.record));
+      this.#members.set(participantId, member);
+      link.send(this.#joinResponse(member, servers, resumeToken, others, requestId));
+      this.broadcast(
+        serverMessage({ case: 'participantJoined', value: { participant: participantOf(member.record) } }),
+        participantId,
+      );
+      await this.reconcile();
+      return participantId;
+    });
+  }
+
+  resume(
+    claims: JoinClaims,
+    request: ResumeSession,
+    link: ParticipantLink,
+    requestId: number,
+  ): Promise<ParticipantId> {
+    return this.run(async () => {
+      const id = ParticipantId(request.participantId);
+      const member = this.#members.get(id);
+      if (member === undefined || !sameHash(hashToken(request.resumeToken), member.record.resumeTokenHash)) {
+        throw MeetingError.sessionExpired();
+      }
+      if (member.record.userId !== claims.subject)
+        throw MeetingError.unauthorized('Join token is for another user');
+      const wasConnected = member.link !== undefined;
+      member.link?.close('session resumed elsewhere');
+      const alive = new Set(this.#deps.handlers.healthy().map((h) => h.handlerId));
+      let handlers = member.record.handlers.filter((h) => alive.has(h));
+      if (handlers.length === 0) {
+        handlers = [
+          ...assignHandlers(
+            this.#deps.handlers.healthy(),
+            new Map(
+              [...this.#members].filter(([pid]) => pid !== id).map(([pid, m]) => [pid, m.record.handlers]),
+            ),
+            this.#deps.options.assignment,
+          ),
+        ];
+      }
+      if (handlers.length === 0) throw MeetingError.unavailable('No media handler available');
+      const now = this.#deps.clock.now();
+      const servers = await this.#registerMedia({ ...member.record, handlers });
+      const resumeToken = randomBytes(32).toString('base64url');
+      member.record = {
+        ...member.record,
+        handlers: servers.map((s) => HandlerId(s.handlerId)),
+        resumeTokenHash: hashToken(resumeToken),
+        connection: { state: 'connected', controllerId: this.#deps.controllerId, since: now },
+      };
+      member.link = link;
+      member.layout = undefined;
+      await this.persist(member);
+      const others = this.connectedMembers()
+        .filter((m) => m.record.participantId !== id)
+        .map((m) => participantOf(m.record));
+      link.send(this.#joinResponse(member, servers, resumeToken, others, requestId));
+      if (!wasConnected) {
+        this.broadcast(
+          serverMessage({ case: 'participantJoined', value: { participant: participantOf(member.record) } }),
+          id,
+        );
+      }
+      await this.reconcile(id);
+      return id;
+    });
+  }
+
+  /** The participant's session ended without a LeaveMeeting (or missed its heartbeats): keep it for a resume. */
+  disconnected(id: ParticipantId, link: ParticipantLink): Promise<void> {
+    return this.run(async () => {
+      const member = this.#members.get(id);
+      if (member?.link !== link) return; // already replaced by a resume, or gone
+      member.link = undefined;
+      member.layout = undefined;
+      member.record = {
+        ...member.record,
+        connection: { state: 'disconnected', since: this.#deps.clock.now() },
+      };
+      await this.persist(member);
+      this.#leftBroadcast(id, LeaveReason.CONNECTION_LOST);
+      await this.reconcile();
+    });
+  }
+
+  leave(id: ParticipantId, reason: LeaveReason): Promise<void> {
+    return this.run(async () => {
+      await this.#remove(id, reason);
+      await this.reconcile();
+    });
+  }
+
+  kick(host: ParticipantId, target: ParticipantId, reason: string): Promise<void> {
+    return this.run(async () => {
+      this.requireHost(host);
+      const victim = this.#members.get(target);
+      if (victim === undefined) throw MeetingError.notFound('No such participant');
+      if (target === host) throw MeetingError.invalidRequest('A host cannot kick themselves');
+      victim.link?.send(
+        serverMessage({
+          case: 'participantLeft',
+          value: { participantId: target, reason: LeaveReason.KICKED },
+        }),
+      );
+      victim.link?.close(reason || 'kicked');
+      await this.#remove(target, LeaveReason.KICKED);
+      await this.reconcile();
+    });
+  }
+
+  /** Ends the meeting for everyone (`by` a host, or the system when undefined); returns how many were connected. */
+  end(by: ParticipantId | undefined, reason: string, requestId = 0): Promise<number> {
+    return this.run(async () => {
+      if (by !== undefined)
+        this.requireHost(by).link?.send(serverMessage({ case: 'ack', value: {} }, requestId));
+      const now = this.#deps.clock.now();
+      this.#meeting = { ...this.#meeting, state: 'ended', endedAt: now, reason };
+      await this.#deps.store.putMeeting(this.#meeting, this.#deps.options.endedMeetingTtlMs);
+      const connected = this.connectedMembers();
+      const ended = serverMessage({
+        case: 'meetingEnded',
+        value: { reason, endedByParticipantId: by ?? '' },
+      });
+      for (const m of connected) {
+        m.link.send(ended);
+        m.link.close('meeting ended');
+      }
+      for (const id of [...this.#members.keys()]) await this.#remove(id, LeaveReason.MEETING_ENDED, false);
+      await updateRouting(this.#state, this.#deps);
+      this.#ended = true;
+      return connected.length;
+    });
+  }
+
+  /** Drops members whose resume window passed; returns how many. */
+  expire(now: Millis): Promise<number> {
+    return this.run(async () => {
+      let removed = 0;
+      for (const [id, m] of [...this.#members]) {
+        const c = m.record.connection;
+        if (c.state === 'disconnected' && now - c.since >= this.#deps.options.sessionTtlMs) {
+          await this.#remove(id, LeaveReason.CONNECTION_LOST, false);
+          removed++;
+        }
+      }
+      if (removed > 0) await this.reconcile();
+      return removed;
+    });
+  }
+
+  requireHost(id: ParticipantId): Member {
+    const m = this.#members.get(id);
+    if (m === undefined) throw MeetingError.notFound('No such participant');
+    if (m.record.role !== 'host') throw MeetingError.forbidden('Only the host can do that');
+    return m;
+  }
+
+  // ---- active speaker ---------------------------------------------------------------------------------------
+
+  /** An audio level (0..1) a media handler measured on one of a participant's audio streams. */
+  audioLevel(id: ParticipantId, streamId: string, loudness: number): Promise<void> {
+    return this.run(async () => {
+      const m = this.#members.get(id);
+      if (m?.link === undefined) return;
+      if (!m.record.streams.some((s) => s.kind === 'audio' && s.streamId === streamId)) return;
+      const change = this.#detector.report(id, loudness);
+      if (change === undefined) return;
+      this.broadcast(
+        serverMessage({
+          case: 'activeSpeaker',
+          value: create(ActiveSpeakerUpdateSchema, { participantIds: [...this.#detector.recentSpeakers] }),
+        }),
+      );
+      await this.reconcile();
+    });
+  }
+
+  // ---- media handlers ---------------------------------------------------------------------------------------
+
+  /** Some handlers died: move participants to their standbys and re-plan. */
+  handlersFailed(failed: ReadonlySet<HandlerId>): Promise<void> {
+    return this.run(async () => {
+      const moved = new Set<ParticipantId>();
+      if (!moveOffFailed(this.#state, failed, moved)) return;
+      await this.#announceMoves(moved);
+      await this.reconcile();
+    });
+  }
+
+  async #announceMoves(moved: ReadonlySet<ParticipantId>): Promise<void> {
+    for (const id of moved) {
+      const m = this.#members.get(id);
+      if (m === undefined) continue;
+      await this.persist(m);
+      // Publishers learn where to send now; their layout is resent with the new delivering handler.
+      for (const s of m.record.streams) {
+        m.link?.send(
+          serverMessage({
+            case: 'streamPublished',
+            value: {
+              participantId: id,
+              stream: mediaStreamOf(id, s),
+              handlerIds: m.record.handlers.slice(0, 1),
+            },
+          }),
+        );
+      }
+    }
+    for (const id of moved) updateLayouts(this.#state, id);
+  }
+
+  async #registerMedia(record: ParticipantRecord): Promise<MediaServerInfo[]> {
+    const { media, options, handlers, log } = this.#deps;
+    const results = await Promise.allSettled(
+      record.handlers.map((h) =>
+        media.registerParticipant(
+          h,
+          {
+            meetingId: this.meetingId,
+            participantId: record.participantId,
+            streams: record.streams,
+            tokenTtlMs: options.mediaTokenTtlMs,
+          },
+          AbortSignal.timeout(options.rpcTimeoutMs),
+        ),
+      ),
+    );
+    const servers: MediaServerInfo[] = [];
+    results.forEach((r, i) => {
+      const handlerId = record.handlers[i];
+      if (handlerId === undefined) return;
+      if (r.status === 'rejected') {
+        handlers.markUnhealthy(handlerId);
+        log.warn({ err: r.reason as unknown, handlerId }, 'RegisterParticipant failed');
+        return;
+      }
+      handlers.reserve(handlerId);
+      servers.push(
+        create(MediaServerInfoSchema, {
+          mediaHandlerUrl: r.value.mediaHandlerUrl,
+          connectionToken: r.value.connectionToken,
+          handlerId,
+          tokenExpiresAt: r.value.tokenExpiresAt,
+          serverCertificateHashes: r.value.serverCertificateHashes,
+        }),
+      );
+    });
+    if (servers.length === 0) throw MeetingError.unavailable('No media handler accepted the participant');
+    return servers;
+  }
+
+  #joinResponse(
+    member: Member,
+    servers: MediaServerInfo[],
+    resumeToken: string,
+    others: ReturnType<typeof participantOf>[],
+    requestId: number,
+  ): ServerMessage {
+    const { options } = this.#deps;
+    const config = this.#meeting.config;
+    return serverMessage(
+      {
+        case: 'joinResponse',
+        value: create(JoinResponseSchema, {
+          participantId: member.record.participantId,
+          existingParticipants: others,
+          mediaServer: servers[0],
+          mediaServers: servers,
+          resumeToken,
+          sessionTtlMs: options.sessionTtlMs,
+          heartbeatIntervalMs: options.heartbeatIntervalMs,
+          protocolVersion: SIGNALING_PROTOCOL_VERSION,
+          meetingId: this.meetingId,
+          meeting: {
+            displayName: config.displayName,
+            maxParticipants: config.maxParticipants || options.defaultMaxParticipants,
+            enableE2eEncryption: config.enableE2ee,
+            recordingEnabled: config.recordingEnabled,
+          },
+          isHost: member.record.role === 'host',
+        }),
+      },
+      requestId,
+    );
+  }
+
+  #leftBroadcast(id: ParticipantId, reason: LeaveReason): void {
+    this.broadcast(serverMessage({ case: 'participantLeft', value: { participantId: id, reason } }), id);
+    const change = this.#detector.remove(id);
+    if (change !== undefined) {
+      this.broadcast(
+        serverMessage({
+          case: 'activeSpeaker',
+          value: create(ActiveSpeakerUpdateSchema, { participantIds: [...this.#detector.recentSpeakers] }),
+        }),
+      );
+    }
+  }
+
+  async #remove(id: ParticipantId, reason: LeaveReason, announce = true): Promise<void> {
+    const member = this.#members.get(id);
+    if (member === undefined) return;
+    this.#members.delete(id);
+    await this.#deps.store.removeParticipant(this.meetingId, id);
+    // Others drop subscriptions to the streams that just went away.
+    const gone = new Set<string>(member.record.streams.map((s) => s.streamId));
+    for (const m of this.#members.values()) {
+      if (m.record.subscriptions.some((s) => gone.has(s.streamId))) {
+        m.record = {
+          ...m.record,
+          subscriptions: m.record.subscriptions.filter((s) => !gone.has(s.streamId)),
+        };
+        await this.persist(m);
+      }
+    }
+    if (announce || member.link === undefined) this.#leftBroadcast(id, reason);
+    else this.#detector.remove(id);
+    for (const h of member.record.handlers) {
+      this.#deps.media
+        .unregisterParticipant(h, this.meetingId, id, AbortSignal.timeout(this.#deps.options.rpcTimeoutMs))
+        .catch((error: unknown) => {
+          this.#deps.log.warn(
+            { err: error, handlerId: h, participantId: id },
+            'UnregisterParticipant failed',
+          );
+        });
+    }
+  }
+}
