@@ -261,3 +261,18 @@ test('requests arriving while the app closes get 503 in the error shape', async 
     /\{"error":\{"code":"INTERNAL_ERROR","message":"Service unavailable","details":\{\}\}\}$/,
   );
 });
+
+test('request logs carry trace_id and span_id from a valid traceparent only', async () => {
+  const { app, lines } = build();
+  await app.inject({
+    method: 'GET',
+    url: '/v1/meetings/m1',
+    headers: { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' },
+  });
+  await app.inject({ method: 'GET', url: '/v1/meetings/m2', headers: { traceparent: 'garbage' } });
+  const records = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+  const first = records.filter((r) => r.trace_id === '0af7651916cd43dd8448eb211c80319c');
+  assert.ok(first.length >= 2, 'incoming and completed request lines');
+  assert.ok(first.every((r) => r.span_id === 'b7ad6b7169203331'));
+  assert.equal(records.filter((r) => r.trace_id !== undefined).length, first.length);
+});

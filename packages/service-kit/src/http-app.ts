@@ -6,6 +6,7 @@ import { HttpError } from './http-error.ts';
 import { createHttpMetrics, type HttpMetrics } from './http-metrics.ts';
 import type { Logger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
+import { parseTraceparent } from './trace-context.ts';
 
 /** The fastify instance type {@link createHttpApp} returns. */
 export type HttpApp = FastifyInstance<Server, IncomingMessage, ServerResponse, Logger>;
@@ -33,7 +34,8 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
  *   `3` is not the string `"3"`, and `additionalProperties: false` in a schema rejects. Note that querystring and
  *   params values are strings, so declare them as strings in schemas.
  * - body limit (64 KiB default), `__proto__`/`constructor` poisoning refused, request ids (a well-formed incoming
- *   `x-request-id` is kept, otherwise a UUID; echoed in the response header, logged as `request_id`),
+ *   `x-request-id` is kept, otherwise a UUID; echoed in the response header, logged as `request_id`); request
+ *   logs also carry `trace_id`/`span_id` from a valid W3C `traceparent` header,
  * - every error and 404 answered as `{ "error": { "code", "message", "details" } }` (api-contracts.md); 5xx never
  *   carry internals,
  * - `http_requests_total`, `http_request_duration_seconds`, `http_request_errors_total` by route template.
@@ -59,6 +61,9 @@ export function createHttpApp(options: CreateHttpAppOptions): HttpApp {
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+    // Request loggers carry trace_id/span_id from a valid W3C traceparent header, so logs join the caller's trace.
+    childLoggerFactory: (logger, bindings, childOptions, rawRequest) =>
+      logger.child({ ...bindings, ...parseTraceparent(rawRequest.headers.traceparent) }, childOptions),
     frameworkErrors: (error, request, reply) => {
       const answer = toErrorReply(error);
       request.log.info({ code: error.code }, 'request refused by the framework');

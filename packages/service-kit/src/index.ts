@@ -62,6 +62,7 @@ export {
 } from './http-error.ts';
 export { toErrorReply, type ErrorReply } from './error-reply.ts';
 export { createHttpApp, type CreateHttpAppOptions, type HttpApp } from './http-app.ts';
+export { parseTraceparent, type TraceIds } from './trace-context.ts';
 
 export { Scope, type Cleanup, type CleanupErrorHandler, type Lifetime, type ScopeOptions } from './scope.ts';
 export {
