@@ -59,8 +59,9 @@ export async function mintDevCertificate(options: DevCertificateOptions = {}): P
   const crypto = webcrypto as unknown as Crypto;
   const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
   const keys = await crypto.subtle.generateKey(alg, true, ['sign', 'verify']);
-  // Backdate a minute for clock skew, and keep the whole window within the limit.
-  const notBefore = new Date(Date.now() - 60_000);
+  // Backdate a little for clock skew (a minute, less for very short test certificates); the whole window
+  // stays within the limit.
+  const notBefore = new Date(Date.now() - Math.min(60_000, validityMs / 4));
   const notAfter = new Date(notBefore.getTime() + validityMs);
   const serial = Buffer.from(crypto.getRandomValues(new Uint8Array(16)));
   serial[0] = (serial[0] ?? 0) & 0x7f;
