@@ -30,27 +30,13 @@ export function readStreamId(bytes: Uint8Array, offset = 0): StreamId {
   if (offset < 0 || offset + STREAM_ID_BYTES > bytes.length) {
     throw ProtocolError.truncated('stream id', STREAM_ID_BYTES, Math.max(0, bytes.length - offset));
   }
-  const h = (i: number): string => HEX[bytes[offset + i] ?? 0] ?? '00';
-  return (h(0) +
-    h(1) +
-    h(2) +
-    h(3) +
-    '-' +
-    h(4) +
-    h(5) +
-    '-' +
-    h(6) +
-    h(7) +
-    '-' +
-    h(8) +
-    h(9) +
-    '-' +
-    h(10) +
-    h(11) +
-    h(12) +
-    h(13) +
-    h(14) +
-    h(15)) as StreamId;
+  const o = offset;
+  return `${hx(bytes, o)}${hx(bytes, o + 1)}${hx(bytes, o + 2)}${hx(bytes, o + 3)}-${hx(bytes, o + 4)}${hx(bytes, o + 5)}-${hx(bytes, o + 6)}${hx(bytes, o + 7)}-${hx(bytes, o + 8)}${hx(bytes, o + 9)}-${hx(bytes, o + 10)}${hx(bytes, o + 11)}${hx(bytes, o + 12)}${hx(bytes, o + 13)}${hx(bytes, o + 14)}${hx(bytes, o + 15)}` as StreamId;
+}
+
+// Small enough for V8 to inline; the fallbacks never apply (callers checked the bounds).
+function hx(bytes: Uint8Array, i: number): string {
+  return HEX[bytes[i] ?? 0] ?? '00';
 }
 
 /** Writes the 16 bytes of `id` into `target` at `offset`. */
