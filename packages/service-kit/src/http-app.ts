@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { fastify, LogController, type FastifyInstance } from 'fastify';
 import { toErrorReply } from './error-reply.ts';
 import { HttpError } from './http-error.ts';
@@ -8,8 +7,11 @@ import type { Logger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
 import { parseTraceparent } from './trace-context.ts';
 
-/** The fastify instance type {@link createHttpApp} returns. */
-export type HttpApp = FastifyInstance<Server, IncomingMessage, ServerResponse, Logger>;
+/**
+ * The fastify instance type {@link createHttpApp} returns: the default `FastifyInstance`, so route plugins typed
+ * against plain fastify mount without casts (`request.log` is our pino logger at runtime).
+ */
+export type HttpApp = FastifyInstance;
 
 export interface CreateHttpAppOptions {
   logger: Logger;
