@@ -187,3 +187,18 @@ test('await using closes the server', async () => {
   }
   await assert.rejects(fetch(`${url}/health`));
 });
+
+test('listen() rejects when the port is taken', async () => {
+  const first = await start();
+  const second = createOpsServer({
+    port: first.address.port,
+    logger: quietLogger(),
+    metrics: createMetrics(),
+  });
+  try {
+    await assert.rejects(second.listen(), /EADDRINUSE/);
+  } finally {
+    await second.close();
+    await first.ops.close();
+  }
+});
