@@ -100,3 +100,4 @@ export {
   type MediaStreamParserOptions,
 } from './media/media-stream-parser.ts';
 export { readMediaStream, type ReadMediaStreamOptions } from './media/media-stream-reader.ts';
+export { MediaStreamWriter } from './media/media-stream-writer.ts';
