@@ -63,7 +63,7 @@ export async function buildGlobalController(
     checks: module.readinessChecks,
   });
   try {
-    await module.mount(app as unknown as FastifyInstance);
+    await module.mount(app);
     await app.ready();
   } catch (error) {
     await module.close(error);
@@ -85,7 +85,7 @@ export async function buildGlobalController(
   };
 
   return {
-    app: app as unknown as FastifyInstance,
+    app: app,
     module,
     logger,
     listen: async () => {
