@@ -6,6 +6,11 @@ import type { Micros } from '../ids/micros.ts';
 export const FRAME_HEADER_BYTES = 46;
 /** The only media frame version. */
 export const FRAME_VERSION = 0x01;
+/**
+ * Offset of the 16-byte stream id in a frame header. A forwarder that delivers a stream under another id (a layout
+ * slot stream id) rewrites it in place: `writeStreamId(slotId, frameBytes, FRAME_STREAM_ID_OFFSET)`.
+ */
+export const FRAME_STREAM_ID_OFFSET = 2;
 /** Default cap on a frame's payload length: 4 MiB. */
 export const DEFAULT_MAX_PAYLOAD_LENGTH = 4 * 1024 * 1024;
 
@@ -85,7 +90,7 @@ export function writeFrameHeader(header: FrameHeader, target: Uint8Array, offset
   const view = new DataView(target.buffer, target.byteOffset + offset, FRAME_HEADER_BYTES);
   view.setUint8(0, FRAME_VERSION);
   view.setUint8(1, t);
-  writeStreamId(header.streamId, target, offset + 2);
+  writeStreamId(header.streamId, target, offset + FRAME_STREAM_ID_OFFSET);
   view.setUint32(18, Math.floor(header.timestamp / TWO_32));
   view.setUint32(22, header.timestamp % TWO_32);
   view.setUint32(26, Math.floor(header.sequence / TWO_32));
@@ -144,7 +149,7 @@ export function readFrameHeader(
   }
   return {
     frameType,
-    streamId: readStreamId(bytes, offset + 2),
+    streamId: readStreamId(bytes, offset + FRAME_STREAM_ID_OFFSET),
     timestamp: (tsHigh * TWO_32 + view.getUint32(22)) as Micros,
     sequence: seqHigh * TWO_32 + view.getUint32(30),
     payloadLength,

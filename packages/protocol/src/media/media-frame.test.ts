@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { isProtocolError } from '../errors/protocol-error.ts';
 import { arbitraryFrame, mutate } from '../testing/arbitrary-media.ts';
-import { FRAME_HEADER_BYTES } from './frame-header.ts';
+import { randomStreamId, writeStreamId } from '../ids/stream-id.ts';
+import { FRAME_HEADER_BYTES, FRAME_STREAM_ID_OFFSET } from './frame-header.ts';
 import { decodeMediaFrame, encodeMediaFrame } from './media-frame.ts';
 
 describe('media frame (datagram form)', () => {
@@ -72,4 +73,16 @@ describe('media frame (datagram form)', () => {
       { numRuns: 1000 },
     );
   });
+});
+
+test('a forwarder can rewrite the stream id in place', () => {
+  fc.assert(
+    fc.property(arbitraryFrame, ({ header, payload }) => {
+      const bytes = encodeMediaFrame(header, payload);
+      const slot = randomStreamId();
+      writeStreamId(slot, bytes, FRAME_STREAM_ID_OFFSET);
+      assert.deepEqual(decodeMediaFrame(bytes).header, { ...header, streamId: slot });
+    }),
+    { numRuns: 50 },
+  );
 });

@@ -7,6 +7,8 @@ import { readStreamId, type StreamId, writeStreamId } from '../ids/stream-id.ts'
 export const STREAM_HEADER_BYTES = 32;
 /** "DART" */
 export const STREAM_MAGIC = 0x44415254;
+/** Offset of the 16-byte stream id in the stream header. */
+export const STREAM_HEADER_STREAM_ID_OFFSET = 6;
 /** The only media stream header version. */
 export const STREAM_VERSION = 0x01;
 
@@ -30,7 +32,7 @@ export function writeStreamHeader(header: StreamHeader, target: Uint8Array, offs
   view.setUint32(0, STREAM_MAGIC);
   view.setUint8(4, STREAM_VERSION);
   view.setUint8(5, toStreamType(header.streamType));
-  writeStreamId(header.streamId, target, offset + 6);
+  writeStreamId(header.streamId, target, offset + STREAM_HEADER_STREAM_ID_OFFSET);
   writeFourCC(header.codec, target, offset + 22);
   view.setUint16(26, 0);
   view.setUint32(28, 0);
@@ -57,7 +59,7 @@ export function readStreamHeader(bytes: Uint8Array, offset = 0): StreamHeader {
     throw ProtocolError.reservedBitsSet('stream header');
   return {
     streamType,
-    streamId: readStreamId(bytes, offset + 6),
+    streamId: readStreamId(bytes, offset + STREAM_HEADER_STREAM_ID_OFFSET),
     codec: readFourCC(bytes, offset + 22),
   };
 }
