@@ -5,6 +5,8 @@ export const DataErrorCode = {
   closed: 'DATA_CLOSED',
   migrationFailed: 'DATA_MIGRATION_FAILED',
   kvCommandFailed: 'DATA_KV_COMMAND_FAILED',
+  kvWrongType: 'DATA_KV_WRONG_TYPE',
+  kvTooLarge: 'DATA_KV_TOO_LARGE',
   aborted: 'DATA_ABORTED',
 } as const;
 export type DataErrorCode = (typeof DataErrorCode)[keyof typeof DataErrorCode];
@@ -50,6 +52,14 @@ export class DataError extends Error {
     return new DataError(DataErrorCode.kvCommandFailed, `key-value command ${command} failed: ${describe(cause)}`, {
       cause,
     });
+  }
+
+  static kvWrongType(key: string): DataError {
+    return new DataError(DataErrorCode.kvWrongType, `key "${key}" holds a different kind of value`);
+  }
+
+  static kvTooLarge(what: string, limit: number): DataError {
+    return new DataError(DataErrorCode.kvTooLarge, `${what} exceeds ${String(limit)} bytes`);
   }
 
   static aborted(what: string, cause?: unknown): DataError {

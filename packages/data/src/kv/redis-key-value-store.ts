@@ -1,0 +1,345 @@
+import { createClient, ErrorReply } from 'redis';
+import { DataError } from '../errors.ts';
+import type { DataLogger } from '../logger.ts';
+import {
+  DEFAULT_KEY_VALUE_LIMITS,
+  type KeyValueLimits,
+  type KeyValueStore,
+  type MessageHandler,
+  type TtlOptions,
+  type Unsubscribe,
+} from './key-value-store.ts';
+import { KeyValueValidator } from './validate.ts';
+import { reconnectDelay } from './reconnect-delay.ts';
+
+export interface RedisKeyValueStoreOptions {
+  /** redis:// or rediss:// URL. */
+  readonly url: string;
+  /** Namespace for keys and channels, e.g. "meeting:". */
+  readonly prefix?: string;
+  readonly limits?: Partial<KeyValueLimits>;
+  readonly logger?: DataLogger;
+  /** A command not answered within this fails with DATA_KV_COMMAND_FAILED (default 5 000 ms). */
+  readonly commandTimeoutMs?: number;
+  /** Connecting gives up after this (default 5 000 ms). */
+  readonly connectTimeoutMs?: number;
+  /** Reconnect backoff ceiling (default 5 000 ms); the delay doubles from 50 ms with jitter. */
+  readonly maxReconnectDelayMs?: number;
+  /** Failed attempts before the first connection is declared failed (default 3). Later outages retry forever. */
+  readonly initialConnectAttempts?: number;
+  /** Connection name (CLIENT SETNAME) shown by CLIENT LIST, e.g. "meeting-controller". */
+  readonly name?: string;
+  readonly signal?: AbortSignal;
+}
+
+type Client = ReturnType<typeof makeClient>;
+
+const SCAN_COUNT = 250;
+
+/**
+ * KeyValueStore on Redis (node-redis 6). One connection for commands, a second one (opened on the
+ * first subscribe) for pub/sub. Both reconnect with capped exponential backoff; connection errors
+ * are logged (never an unhandled 'error' event) and commands fail with typed errors.
+ */
+export class RedisKeyValueStore implements KeyValueStore {
+  readonly kind = 'redis' as const;
+  readonly prefix: string;
+  readonly closed: Promise<void>;
+  readonly #client: Client;
+  readonly #check: KeyValueValidator;
+  readonly #logger: DataLogger | undefined;
+  readonly #options: RedisKeyValueStoreOptions;
+  #subscriber: Promise<Client> | undefined;
+  #closing: Promise<void> | undefined;
+  #resolveClosed!: () => void;
+
+  private constructor(options: RedisKeyValueStoreOptions, client: Client) {
+    this.#options = options;
+    this.prefix = options.prefix ?? '';
+    this.#check = new KeyValueValidator(this.prefix, { ...DEFAULT_KEY_VALUE_LIMITS, ...options.limits });
+    this.#logger = options.logger;
+    this.#client = client;
+    this.closed = new Promise<void>((resolve) => {
+      this.#resolveClosed = resolve;
+    });
+  }
+
+  /** Connects (failing with DATA_CONNECTION_FAILED when the server cannot be reached). */
+  static async connect(options: RedisKeyValueStoreOptions): Promise<RedisKeyValueStore> {
+    validateRedisUrl(options.url);
+    options.signal?.throwIfAborted();
+    const client = makeClient(options, 'commands');
+    const store = new RedisKeyValueStore(options, client);
+    const onAbort = (): void => {
+      client.destroy();
+    };
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      await client.connect();
+    } catch (error) {
+      client.destroy();
+      if (options.signal?.aborted === true) throw DataError.aborted('connecting to Redis', error);
+      throw DataError.connectionFailed('connecting to Redis', error);
+    } finally {
+      options.signal?.removeEventListener('abort', onAbort);
+    }
+    return store;
+  }
+
+  get(key: string): Promise<string | undefined> {
+    return this.#run('GET', async () => orUndefined(await this.#client.get(this.#check.key(key))));
+  }
+
+  set(key: string, value: string, options: TtlOptions = {}): Promise<void> {
+    return this.#run('SET', async () => {
+      const ttl = this.#check.ttl(options.ttlMs);
+      await this.#client.set(
+        this.#check.key(key),
+        this.#check.value(value),
+        ttl === undefined ? undefined : { expiration: { type: 'PX', value: ttl } },
+      );
+    });
+  }
+
+  setIfAbsent(key: string, value: string, options: TtlOptions = {}): Promise<boolean> {
+    return this.#run('SET NX', async () => {
+      const ttl = this.#check.ttl(options.ttlMs);
+      const reply = await this.#client.set(this.#check.key(key), this.#check.value(value), {
+        condition: 'NX',
+        ...(ttl === undefined ? {} : { expiration: { type: 'PX', value: ttl } }),
+      });
+      return reply === 'OK';
+    });
+  }
+
+  del(...keys: string[]): Promise<number> {
+    return this.#run('DEL', () => this.#client.del(this.#check.keys(keys)));
+  }
+
+  expire(key: string, ttlMs: number): Promise<boolean> {
+    return this.#run(
+      'PEXPIRE',
+      async () => (await this.#client.pExpire(this.#check.key(key), this.#check.requiredTtl(ttlMs))) === 1,
+    );
+  }
+
+  ttl(key: string): Promise<number | undefined> {
+    return this.#run('PTTL', async () => {
+      const ms = await this.#client.pTTL(this.#check.key(key));
+      return ms < 0 ? undefined : ms;
+    });
+  }
+
+  incrBy(key: string, by: number, options: TtlOptions = {}): Promise<number> {
+    return this.#run('INCRBY', async () => {
+      const full = this.#check.key(key);
+      const amount = this.#check.increment(by);
+      const ttl = this.#check.ttl(options.ttlMs);
+      if (ttl === undefined) return this.#client.incrBy(full, amount);
+      // One round trip, atomic: the TTL is set only if the key has none (PEXPIRE NX, Redis 7).
+      const [value] = await this.#client.multi().incrBy(full, amount).pExpire(full, ttl, 'NX').exec();
+      return Number(value);
+    });
+  }
+
+  getDel(key: string): Promise<string | undefined> {
+    return this.#run('GETDEL', async () => orUndefined(await this.#client.getDel(this.#check.key(key))));
+  }
+
+  hset(key: string, fields: Readonly<Record<string, string>>): Promise<number> {
+    return this.#run('HSET', () =>
+      this.#client.hSet(this.#check.key(key), Object.fromEntries(this.#check.fields(fields))),
+    );
+  }
+
+  hget(key: string, field: string): Promise<string | undefined> {
+    return this.#run('HGET', async () =>
+      orUndefined(await this.#client.hGet(this.#check.key(key), this.#check.value(field))),
+    );
+  }
+
+  hgetall(key: string): Promise<Record<string, string>> {
+    return this.#run('HGETALL', async () => {
+      const reply = await this.#client.hGetAll(this.#check.key(key));
+      return { ...reply };
+    });
+  }
+
+  hdel(key: string, ...fields: string[]): Promise<number> {
+    return this.#run('HDEL', () => this.#client.hDel(this.#check.key(key), this.#check.values(fields, 'field')));
+  }
+
+  sadd(key: string, ...members: string[]): Promise<number> {
+    return this.#run('SADD', () => this.#client.sAdd(this.#check.key(key), this.#check.values(members, 'member')));
+  }
+
+  srem(key: string, ...members: string[]): Promise<number> {
+    return this.#run('SREM', () => this.#client.sRem(this.#check.key(key), this.#check.values(members, 'member')));
+  }
+
+  smembers(key: string): Promise<string[]> {
+    return this.#run('SMEMBERS', () => this.#client.sMembers(this.#check.key(key)));
+  }
+
+  keys(prefix: string, options: { limit?: number; signal?: AbortSignal } = {}): Promise<string[]> {
+    return this.#run('SCAN', async () => {
+      const limit = this.#check.limit(options.limit);
+      const match = `${escapeGlob(this.#check.keyPrefix(prefix))}*`;
+      const found = new Set<string>();
+      // SCAN may return a key twice; the Set dedupes. Stop as soon as we have enough.
+      for await (const batch of this.#client.scanIterator({ MATCH: match, COUNT: SCAN_COUNT })) {
+        options.signal?.throwIfAborted();
+        for (const key of batch) {
+          found.add(this.#check.strip(key));
+          if (found.size >= limit) return [...found];
+        }
+      }
+      return [...found];
+    });
+  }
+
+  publish(channel: string, message: Uint8Array | string): Promise<void> {
+    return this.#run('PUBLISH', async () => {
+      await this.#client.publish(this.#check.key(channel), this.#check.message(message));
+    });
+  }
+
+  subscribe(channel: string, handler: MessageHandler): Promise<Unsubscribe> {
+    return this.#run('SUBSCRIBE', async () => {
+      const full = this.#check.key(channel);
+      const subscriber = await this.#subscriberClient();
+      const listener = (message: Buffer): void => {
+        try {
+          handler(message, channel);
+        } catch (error) {
+          this.#logger?.error({ err: error, channel }, 'key-value subscription handler threw');
+        }
+      };
+      await subscriber.subscribe(full, listener, true);
+      let active = true;
+      return async () => {
+        if (!active || this.#closing !== undefined) return;
+        active = false;
+        try {
+          await subscriber.unsubscribe(full, listener, true);
+        } catch (error) {
+          throw mapError('UNSUBSCRIBE', error);
+        }
+      };
+    });
+  }
+
+  ping(signal?: AbortSignal): Promise<void> {
+    return this.#run('PING', async () => {
+      signal?.throwIfAborted();
+      await this.#client.withCommandOptions(signal === undefined ? {} : { abortSignal: signal }).ping();
+    });
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      const subscriber = this.#subscriber;
+      await Promise.all([shutdown(this.#client), subscriber?.then(shutdown, () => undefined)]);
+      this.#resolveClosed();
+    })();
+    return this.#closing;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  #subscriberClient(): Promise<Client> {
+    this.#subscriber ??= (async () => {
+      const subscriber = makeClient(this.#options, 'subscriber');
+      try {
+        await subscriber.connect();
+      } catch (error) {
+        subscriber.destroy();
+        this.#subscriber = undefined;
+        throw error;
+      }
+      return subscriber;
+    })();
+    return this.#subscriber;
+  }
+
+  async #run<T>(command: string, fn: () => Promise<T>): Promise<T> {
+    if (this.#closing !== undefined) throw DataError.closed('key-value store');
+    try {
+      return await fn();
+    } catch (error) {
+      throw mapError(command, error);
+    }
+  }
+}
+
+function makeClient(options: RedisKeyValueStoreOptions, role: string) {
+  const maxDelay = options.maxReconnectDelayMs ?? 5_000;
+  const initialAttempts = options.initialConnectAttempts ?? 3;
+  let everReady = false;
+  const client = createClient({
+    url: options.url,
+    socket: {
+      connectTimeout: options.connectTimeoutMs ?? 5_000,
+      reconnectStrategy: (retries: number, cause: Error) => {
+        if (!everReady && retries >= initialAttempts) return cause;
+        return reconnectDelay(retries, maxDelay);
+      },
+    },
+    commandOptions: { timeout: options.commandTimeoutMs ?? 5_000 },
+    ...(options.name === undefined ? {} : { name: options.name }),
+  });
+  client.on('ready', () => {
+    everReady = true;
+  });
+  // Without a listener, node-redis would crash the process on a dropped connection.
+  client.on('error', (error: unknown) => {
+    options.logger?.warn({ err: error, role }, 'Redis connection error (reconnecting)');
+  });
+  return client;
+}
+
+async function shutdown(client: Client): Promise<void> {
+  if (!client.isOpen) return;
+  if (!client.isReady) {
+    client.destroy();
+    return;
+  }
+  try {
+    await client.close();
+  } catch {
+    client.destroy();
+  }
+}
+
+function mapError(command: string, error: unknown): DataError {
+  if (error instanceof DataError) return error;
+  if (error instanceof ErrorReply) {
+    if (error.message.startsWith('WRONGTYPE') || error.message.includes('not an integer')) {
+      return new DataError('DATA_KV_WRONG_TYPE', `${command}: ${error.message}`, { cause: error });
+    }
+  }
+  return DataError.kvCommandFailed(command, error);
+}
+
+function orUndefined<T>(value: T | null): T | undefined {
+  return value ?? undefined;
+}
+
+/** Escapes Redis glob metacharacters so a prefix matches literally. */
+export function escapeGlob(text: string): string {
+  return text.replace(/[*?[\]\\^-]/g, (c) => `\\${c}`);
+}
+
+function validateRedisUrl(url: string): void {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw DataError.invalidArgument('redis url is not a valid URL');
+  }
+  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
+    throw DataError.invalidArgument(`redis url must start with redis:// or rediss:// (got ${parsed.protocol}//)`);
+  }
+}
