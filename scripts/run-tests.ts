@@ -3,6 +3,8 @@
 import { globSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 
+// Globs and filters are relative to the repository root, wherever npm runs this from.
+process.chdir(new URL('..', import.meta.url).pathname);
 const filters = process.argv.slice(2);
 const files = globSync(['{packages,services,apps}/*/{src,test}/**/*.test.ts', 'scripts/**/*.test.ts'], {
   exclude: (f) => f.includes('node_modules'),
