@@ -7,6 +7,7 @@ export {
   type OpenDatabaseOptions,
   type PoolOptions,
 } from './database/open-database.ts';
+export { pgliteTypeParsers } from './database/pglite-instances.ts';
 export { migrate, type Migration, type MigrateOptions, type MigrateResult } from './database/migrate.ts';
 export {
   withAdvisoryLock,

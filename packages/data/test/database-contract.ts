@@ -256,6 +256,26 @@ export function databaseContract(name: string, makeTarget: () => Promise<Databas
       );
     });
 
+    test('column types read the same on both backends', async () => {
+      const { rows } = await sql<Record<string, unknown>>`
+        select 9007199254740993::int8 as big, count(*) as n, 2::int4 as small, 1.50::numeric as num,
+               '2024-01-02T03:04:05Z'::timestamptz as ts, '{"a":[1]}'::jsonb as doc, '\\x0102'::bytea as bytes,
+               true as flag, null::text as nothing`.execute(a.db);
+      const row = rows[0];
+      assert.ok(row !== undefined);
+      assert.equal(row.big, '9007199254740993');
+      assert.equal(row.n, '1');
+      assert.equal(row.small, 2);
+      assert.equal(row.num, '1.50');
+      assert.ok(row.ts instanceof Date);
+      assert.equal(row.ts.toISOString(), '2024-01-02T03:04:05.000Z');
+      assert.deepEqual(row.doc, { a: [1] });
+      assert.ok(row.bytes instanceof Uint8Array);
+      assert.deepEqual([...row.bytes], [1, 2]);
+      assert.equal(row.flag, true);
+      assert.equal(row.nothing, null);
+    });
+
     test('close is idempotent, resolves closed, and later use fails with DATA_CLOSED', async () => {
       const c = await target.open();
       await c.ping();

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { sql } from 'kysely';
-import { DataErrorCode, isDataError, openDatabase } from '../src/index.ts';
+import { DataErrorCode, isDataError, openDatabase, pgliteTypeParsers } from '../src/index.ts';
 import { createTestDatabase } from '../src/testing/index.ts';
 import { databaseContract } from './database-contract.ts';
 
@@ -19,7 +19,7 @@ databaseContract('PostgreSQL (two pools on one test database)', async () => {
 });
 
 databaseContract('PGlite (in memory, one instance shared by two handles)', async () => {
-  const pglite = new PGlite();
+  const pglite = new PGlite({ parsers: pgliteTypeParsers });
   await pglite.waitReady;
   return {
     kind: 'pglite',
@@ -81,6 +81,11 @@ describe('openDatabase', () => {
   test('PGlite by dataDir: two opens in one process share one instance; data persists across reopen', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'dt-data-'));
     try {
+      // Instances this package creates read int8 like node-postgres does.
+      const probe = await openDatabase({ dataDir: dir });
+      const { rows } = await sql<{ n: unknown }>`select 9007199254740993::int8 as n`.execute(probe.db);
+      assert.deepEqual(rows, [{ n: '9007199254740993' }]);
+      await probe.close();
       const one = await openDatabase<{ notes: { body: string } }>({ dataDir: dir });
       const two = await openDatabase<{ notes: { body: string } }>({ dataDir: join(dir, '.') });
       await sql`create table notes (body text)`.execute(one.db);

@@ -4,6 +4,15 @@ import { PGlite } from '@electric-sql/pglite';
 import { DataError } from '../errors.ts';
 import { LocalLockTable } from './local-lock-table.ts';
 
+/**
+ * Type parsers that make PGlite return what node-postgres returns, so code behaves the same on
+ * both: int8 (bigint, count(*)) as a string, not a JS bigint/number. Pass them when you create a
+ * PGlite instance yourself for openDatabase({ pglite }).
+ */
+export const pgliteTypeParsers: Readonly<Record<number, (value: string) => unknown>> = Object.freeze({
+  20: (value: string) => value,
+});
+
 /** A reference to a PGlite instance; `release()` drops it (the last release of an owned instance closes it). */
 export interface PGliteLease {
   readonly pglite: PGlite;
@@ -102,7 +111,10 @@ async function leaseShared(directory: string): Promise<PGliteLease> {
 async function startPGlite(directory: string | undefined): Promise<PGlite> {
   try {
     if (directory !== undefined) await mkdir(directory, { recursive: true });
-    const pglite = new PGlite(directory === undefined ? undefined : { dataDir: directory });
+    const pglite = new PGlite({
+      ...(directory === undefined ? {} : { dataDir: directory }),
+      parsers: pgliteTypeParsers,
+    });
     await pglite.waitReady;
     return pglite;
   } catch (error) {
