@@ -194,4 +194,16 @@ describe('WebTransport over QUIC on loopback', () => {
       await second.server.close();
     }
   });
+
+  test('a quiet session outlives the idle timeout (keep-alive PINGs)', async () => {
+    const t = await startEchoServer({ limits: { idleTimeoutMs: 400 } });
+    try {
+      const session = await t.connect({ limits: { idleTimeoutMs: 400 } });
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      assert.equal(untext.decode(await echoOnce(session, text.encode('still here'))), 'still here');
+      session.close();
+    } finally {
+      await t.server.close();
+    }
+  });
 });

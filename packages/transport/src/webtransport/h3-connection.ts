@@ -5,22 +5,20 @@
 import quiche from '@matrixai/quic/native/quiche.js';
 import type { Connection, Host } from '@matrixai/quic/native/types.js';
 import type { SendStreamOptions, SessionCloseInfo, SessionRequest, SessionStats } from '../session.ts';
-import { FRAME, STREAM_TYPE, controlStreamPolicy, encodeFrame, encodeGoaway } from '../h3/frames.ts';
+import { FRAME, STREAM_TYPE, encodeFrame, encodeGoaway } from '../h3/frames.ts';
 import { H3Error, H3_CODES, isH3Error } from '../h3/h3-error.ts';
-import {
-  decodeSettings,
-  encodeSettingsFrame,
-  ourSettings,
-  peerSupportsWebTransport,
-} from '../h3/settings.ts';
-import type { Settings } from '../h3/settings.ts';
-import { TlvReader } from '../h3/tlv-reader.ts';
-import { encodeVarint, readVarint, varintLengthFromFirstByte } from '../h3/varint.ts';
+import { peerSupportsWebTransport, type Settings } from '../h3/settings.ts';
+import { encodeVarint, readVarint } from '../h3/varint.ts';
+import { connectionStats, describeConnectionEnd } from './connection-info.ts';
+import { controlStreamOpening } from './control-stream.ts';
+import { DatagramSender } from './datagram-sender.ts';
+import { StreamOutbox } from './stream-outbox.ts';
 import type { FlushScheduler } from './flush-scheduler.ts';
 import type { TransportLimits } from './limits.ts';
 import type { TransportLogger } from './logger.ts';
 import { QuicSession, type SessionHost } from './quic-session.ts';
-import { QuicStream, type StreamHost } from './quic-stream.ts';
+import { QuicStream } from './quic-stream.ts';
+import { StreamRouter, type RouterHost } from './stream-router.ts';
 import { RequestStream, type RequestOwner } from './request-stream.ts';
 import { TransportError } from './transport-error.ts';
 
@@ -46,34 +44,22 @@ export interface H3ConnectionOptions {
   onClosed(connection: H3Connection): void;
 }
 
-type StreamState =
-  | { kind: 'preamble'; bidi: boolean; buf: Uint8Array; len: number; streamType: number | undefined }
-  | { kind: 'control'; reader: TlvReader; gotSettings: boolean }
-  | { kind: 'discard' }
-  | { kind: 'request'; req: RequestStream }
-  | { kind: 'wt'; stream: QuicStream; session: QuicSession; peer: boolean }
-  | { kind: 'parked'; bidi: boolean; sessionId: number };
-
-const SCRATCH = 16 * 1024;
 const CLOSE_GRACE_MS = 2000;
 const utf8 = new TextEncoder();
 
-export class H3Connection implements StreamHost, SessionHost, RequestOwner {
+export class H3Connection implements RouterHost, SessionHost, RequestOwner {
   readonly role: Role;
   readonly conn: Connection;
   readonly remote: Host;
-  /** Peer streams refused (unknown session, over the per-session limit), for stats and tests. */
-  streamsRejected = 0;
   readonly #o: H3ConnectionOptions;
-  readonly #streams = new Map<number, StreamState>();
+  readonly #router: StreamRouter;
   readonly #sessions = new Map<number, QuicSession>();
   readonly #requests = new Map<number, RequestStream>();
-  readonly #outbox = new Map<number, { data: Uint8Array; fin: boolean }[]>();
+  readonly #outbox = new StreamOutbox();
   readonly #blockedWriters = new Set<QuicStream>();
+  readonly #dgramOut: DatagramSender;
   readonly #creditWaiters: (() => void)[] = [];
-  readonly #dgramOut: Uint8Array[] = [];
   readonly #sendBuf = new Uint8Array(1500);
-  readonly #scratch = new Uint8Array(SCRATCH);
   #nextBidi: number;
   #nextUni: number;
   #established = false;
@@ -85,13 +71,15 @@ export class H3Connection implements StreamHost, SessionHost, RequestOwner {
   #timer: NodeJS.Timeout | undefined;
   #connectTimer: NodeJS.Timeout | undefined;
   #graceTimer: NodeJS.Timeout | undefined;
+  #keepalive: NodeJS.Timeout | undefined;
   #finished = false;
   #ended = false;
-  #datagramsDropped = 0;
   #closeWaiters: (() => void)[] = [];
 
   constructor(options: H3ConnectionOptions) {
     this.#o = options;
+    this.#dgramOut = new DatagramSender(options.limits.maxDatagramQueue);
+    this.#router = new StreamRouter(this);
     this.role = options.role;
     this.conn = options.conn;
     this.remote = options.remote;
@@ -133,16 +121,16 @@ export class H3Connection implements StreamHost, SessionHost, RequestOwner {
     try {
       if (!this.#established && this.conn.isEstablished()) this.#onEstablished();
       if (this.#established && !this.conn.isDraining()) {
-        for (const id of this.conn.readable()) this.#onReadable(id);
+        for (const id of this.conn.readable()) this.#router.onReadable(id);
         this.#receiveDatagrams();
         this.#wakeWriters();
-        this.#drainOutbox();
+        this.#outbox.drain(this.conn);
       }
     } catch (e) {
       this.#connectionError(isH3Error(e) ? e : new H3Error('INTERNAL_ERROR', String(e)));
     }
     // Datagrams go to quiche in slices of its (small) queue, interleaved with sending packets.
-    for (let round = 0; round < 16 && this.#established && this.#feedDatagrams(); round++) {
+    for (let round = 0; round < 16 && this.#established && this.#dgramOut.feed(this.conn); round++) {
       const before = this.conn.dgramSendQueueLen();
       this.#sendPackets();
       if (this.conn.dgramSendQueueLen() === before) break; // congestion-limited: the rest waits
@@ -179,13 +167,33 @@ export class H3Connection implements StreamHost, SessionHost, RequestOwner {
     this.scheduleFlush();
   }
   released(stream: QuicStream): void {
-    const st = this.#streams.get(stream.id);
-    if (st?.kind === 'wt') {
-      this.#streams.delete(stream.id);
-      st.session.streams.delete(stream);
-      if (st.peer) st.session.peerStreamCount--;
-    }
+    this.#router.released(stream);
     this.#blockedWriters.delete(stream);
+  }
+
+  // ---- RouterHost ----
+  session(id: number): QuicSession | undefined {
+    return this.#sessions.get(id);
+  }
+  request(id: number): RequestStream | undefined {
+    return this.#requests.get(id);
+  }
+  newRequest(id: number, preamble: Uint8Array): void {
+    const req = new RequestStream(this, id);
+    this.#requests.set(id, req);
+    this.#router.addRequest(req);
+    req.pushPreamble(preamble);
+    req.onReadable();
+  }
+  onPeerSettings(settings: Settings): void {
+    this.#peerSettings = settings;
+    this.#maybeStartConnect();
+  }
+  onGoaway(): void {
+    this.#goawayReceived = true;
+  }
+  get streamsRejected(): number {
+    return this.#router.rejected;
   }
 
   // ---- SessionHost ----
@@ -203,8 +211,7 @@ export class H3Connection implements StreamHost, SessionHost, RequestOwner {
       encodeVarint(session.id),
     );
     const stream = new QuicStream(this, id, { read: bidi, write: true, prefix });
-    this.#streams.set(id, { kind: 'wt', stream, session, peer: false });
-    session.streams.add(stream);
+    this.#router.addLocal(stream, session);
     await stream.open();
     if (options?.sendOrder !== undefined) {
       const urgency = Math.max(0, Math.min(7, 3 - Math.sign(options.sendOrder)));
@@ -222,22 +229,8 @@ export class H3Connection implements StreamHost, SessionHost, RequestOwner {
     const prefix = encodeVarint(session.id / 4);
     const max = this.conn.dgramMaxWritableLen();
     if (max === null || prefix.length + payload.length > max) return; // too large for the path: dropped
-    // Our own bounded queue, oldest dropped: quiche's queue can only be purged by visiting every entry.
-    if (this.#dgramOut.length >= this.#o.limits.maxDatagramQueue) {
-      this.#dgramOut.shift();
-      this.#datagramsDropped++;
-    }
-    this.#dgramOut.push(concat(prefix, payload));
+    this.#dgramOut.enqueue(concat(prefix, payload));
     this.scheduleFlush();
-  }
-
-  /** Moves queued datagrams into quiche while it has room; true if some are still waiting. */
-  #feedDatagrams(): boolean {
-    while (this.#dgramOut.length > 0 && !this.conn.isDgramSendQueueFull()) {
-      const d = this.#dgramOut.shift();
-      if (d) this.conn.dgramSend(d);
-    }
-    return this.#dgramOut.length > 0;
   }
 
   maxDatagramSize(session: QuicSession): number {
@@ -246,18 +239,7 @@ export class H3Connection implements StreamHost, SessionHost, RequestOwner {
   }
 
   stats(): SessionStats {
-    const s = this.conn.stats();
-    const path = this.conn.pathStats()[0];
-    return {
-      rttMs: path ? path.rtt : 0,
-      congestionWindow: path ? path.cwnd : 0,
-      packetsSent: s.sent,
-      packetsReceived: s.recv,
-      packetsLost: s.lost,
-      bytesSent: s.sentBytes,
-      bytesReceived: s.recvBytes,
-      datagramsDropped: this.#datagramsDropped,
-    };
+    return connectionStats(this.conn, this.#dgramOut.dropped);
   }
 
   closeSession(session: QuicSession, info: SessionCloseInfo): void {
@@ -271,9 +253,7 @@ export class H3Connection implements StreamHost, SessionHost, RequestOwner {
     return this.#o.limits;
   }
   write(id: number, data: Uint8Array, fin: boolean): void {
-    let queue = this.#outbox.get(id);
-    if (!queue) this.#outbox.set(id, (queue = []));
-    queue.push({ data, fin });
+    this.#outbox.write(id, data, fin);
     this.scheduleFlush();
   }
   canOpenSession(): { ok: true } | { ok: false; status: number } {
@@ -296,18 +276,24 @@ export class H3Connection implements StreamHost, SessionHost, RequestOwner {
     this.#sessions.set(req.id, session);
     this.#hadSession = true;
     clearTimeout(this.#connectTimer);
-    for (const [id, st] of this.#streams) {
-      if (st.kind === 'parked' && st.sessionId === req.id) this.#attach(id, st.bidi, st.sessionId);
-    }
+    // Sessions may sit quiet for long (signaling between events): PINGs keep QUIC's idle timer from firing.
+    this.#keepalive ??= setInterval(
+      () => {
+        if (this.#sessions.size === 0 || this.#finished) return;
+        this.conn.sendAckEliciting();
+        this.scheduleFlush();
+      },
+      Math.max(100, Math.floor(this.#o.limits.idleTimeoutMs / 3)),
+    );
+    this.#keepalive.unref();
+    this.#router.unpark(req.id);
     if (request) this.#o.onSession?.(session, request);
     else this.#o.onClientResult?.(session);
     this.scheduleFlush();
     return session;
   }
   sessionRefused(req: RequestStream, status: number): void {
-    for (const [id, st] of this.#streams) {
-      if (st.kind === 'parked' && st.sessionId === req.id) this.#attach(id, st.bidi, st.sessionId);
-    }
+    this.#router.unpark(req.id);
     if (this.role === 'client') {
       this.#o.onClientResult?.(TransportError.refused(status));
       this.close(H3_CODES.NO_ERROR, 'session refused');
@@ -407,13 +393,7 @@ export class H3Connection implements StreamHost, SessionHost, RequestOwner {
         return;
       }
     }
-    const settings = encodeSettingsFrame(
-      ourSettings({
-        maxFieldSectionSize: this.#o.limits.maxHeaderBytes,
-        maxSessions: this.#o.limits.maxSessionsPerConnection,
-      }),
-    );
-    this.write(this.#controlStreamId(), concat(encodeVarint(STREAM_TYPE.CONTROL), settings), false);
+    this.write(this.#controlStreamId(), controlStreamOpening(this.#o.limits), false);
   }
 
   #controlStreamId(): number {
@@ -425,193 +405,6 @@ export class H3Connection implements StreamHost, SessionHost, RequestOwner {
     for (const id of this.#requests.keys()) max = Math.max(max, id);
     for (const id of this.#sessions.keys()) max = Math.max(max, id);
     return max + 4;
-  }
-
-  #isPeerInitiated(id: number): boolean {
-    return (id & 1) === (this.role === 'server' ? 0 : 1);
-  }
-
-  #onReadable(id: number): void {
-    let st = this.#streams.get(id);
-    if (st === undefined) {
-      if (!this.#isPeerInitiated(id)) {
-        this.#discard(id); // data on a stream we already forgot (e.g. after a reset)
-        return;
-      }
-      st = { kind: 'preamble', bidi: (id & 2) === 0, buf: new Uint8Array(8), len: 0, streamType: undefined };
-      this.#streams.set(id, st);
-    }
-    switch (st.kind) {
-      case 'preamble':
-        this.#readPreamble(id, st);
-        return;
-      case 'control':
-        this.#readControl(id, st);
-        return;
-      case 'request':
-        st.req.onReadable();
-        return;
-      case 'wt':
-        st.stream.onReadable();
-        return;
-      case 'discard':
-        this.#discard(id);
-        return;
-      case 'parked':
-        return; // left unread: quiche flow control holds the peer back until the session decision
-    }
-  }
-
-  /** Reads one varint from the stream into st.buf; the value, 'wait' for more bytes, or 'end'. */
-  #readStreamVarint(id: number, st: { buf: Uint8Array; len: number }): number | 'wait' | 'end' {
-    for (;;) {
-      const need = st.len === 0 ? 1 : varintLengthFromFirstByte(st.buf[0] ?? 0);
-      if (st.len >= need) break;
-      let r: [number, boolean] | null;
-      try {
-        r = this.conn.streamRecv(id, st.buf.subarray(st.len, need));
-      } catch {
-        return 'end'; // reset before its preamble: nothing to do
-      }
-      if (r === null) return 'wait';
-      st.len += r[0];
-      if (r[1] && (st.len === 0 || st.len < varintLengthFromFirstByte(st.buf[0] ?? 0))) return 'end';
-    }
-    const v = readVarint(st.buf, 0);
-    return v === undefined ? 'end' : v.value;
-  }
-
-  #readPreamble(id: number, st: Extract<StreamState, { kind: 'preamble' }>): void {
-    const v = this.#readStreamVarint(id, st);
-    if (v === 'wait') return;
-    if (v === 'end') {
-      this.#streams.delete(id);
-      return;
-    }
-    const raw = st.buf.slice(0, st.len);
-    st.len = 0;
-    if (st.streamType === undefined) {
-      st.streamType = v;
-      if (st.bidi) {
-        if (v === FRAME.WEBTRANSPORT_STREAM) {
-          this.#readPreamble(id, st);
-          return;
-        }
-        if (this.role === 'client')
-          throw new H3Error('STREAM_CREATION_ERROR', 'server-initiated request stream');
-        const req = new RequestStream(this, id);
-        this.#requests.set(id, req);
-        this.#streams.set(id, { kind: 'request', req });
-        req.pushPreamble(raw);
-        req.onReadable();
-        return;
-      }
-      switch (v) {
-        case STREAM_TYPE.CONTROL:
-          for (const other of this.#streams.values())
-            if (other.kind === 'control') throw new H3Error('STREAM_CREATION_ERROR', 'second control stream');
-          this.#streams.set(id, {
-            kind: 'control',
-            reader: new TlvReader(controlStreamPolicy()),
-            gotSettings: false,
-          });
-          this.#onReadable(id);
-          return;
-        case STREAM_TYPE.QPACK_ENCODER:
-        case STREAM_TYPE.QPACK_DECODER:
-          // With a dynamic table of capacity 0 neither side has anything to say here; the bytes are drained.
-          this.#streams.set(id, { kind: 'discard' });
-          this.#discard(id);
-          return;
-        case STREAM_TYPE.WEBTRANSPORT:
-          this.#readPreamble(id, st);
-          return;
-        case STREAM_TYPE.PUSH:
-          throw new H3Error(this.role === 'server' ? 'STREAM_CREATION_ERROR' : 'ID_ERROR', 'push stream');
-        default:
-          // Unknown stream types must be ignored (RFC 9114 section 6.2): stop the sender, drop the bytes.
-          this.shutdown(id, 'read', H3_CODES.STREAM_CREATION_ERROR);
-          this.#streams.set(id, { kind: 'discard' });
-          return;
-      }
-    }
-    // The second varint: the session id of a WebTransport stream.
-    this.#streams.delete(id);
-    this.#attach(id, st.bidi, v);
-  }
-
-  #attach(id: number, bidi: boolean, sessionId: number): void {
-    if (sessionId % 4 !== 0) throw H3Error.id(`session id ${sessionId} is not a client bidirectional stream`);
-    const session = this.#sessions.get(sessionId);
-    if (!session) {
-      const req = this.#requests.get(sessionId);
-      if (req?.phase === 'deciding' || req?.phase === 'awaiting-response') {
-        this.#streams.set(id, { kind: 'parked', bidi, sessionId });
-        return;
-      }
-      this.#reject(id, bidi, H3_CODES.WT_BUFFERED_STREAM_REJECTED);
-      return;
-    }
-    if (session.peerStreamCount >= this.#o.limits.maxStreamsPerSession) {
-      this.#reject(id, bidi, H3_CODES.REQUEST_REJECTED);
-      return;
-    }
-    const stream = new QuicStream(this, id, { read: true, write: bidi });
-    this.#streams.set(id, { kind: 'wt', stream, session, peer: true });
-    session.streams.add(stream);
-    session.peerStreamCount++;
-    if (!session.acceptIncoming(stream)) stream.fail(TransportError.sessionClosed('not accepting streams'));
-    stream.onReadable();
-  }
-
-  #reject(id: number, bidi: boolean, code: number): void {
-    this.streamsRejected++;
-    this.shutdown(id, 'read', code);
-    if (bidi) this.shutdown(id, 'write', code);
-    this.#streams.set(id, { kind: 'discard' });
-  }
-
-  #discard(id: number): void {
-    for (;;) {
-      let r: [number, boolean] | null;
-      try {
-        r = this.conn.streamRecv(id, this.#scratch);
-      } catch {
-        this.#streams.delete(id);
-        return;
-      }
-      if (r === null) return;
-      if (r[1]) {
-        this.#streams.delete(id);
-        return;
-      }
-    }
-  }
-
-  #readControl(id: number, st: Extract<StreamState, { kind: 'control' }>): void {
-    for (;;) {
-      let r: [number, boolean] | null;
-      try {
-        r = this.conn.streamRecv(id, this.#scratch);
-      } catch {
-        throw new H3Error('CLOSED_CRITICAL_STREAM', 'control stream reset');
-      }
-      if (r === null) return;
-      st.reader.push(this.#scratch.subarray(0, r[0]), (ev) => {
-        if (ev.kind !== 'whole') return;
-        if (!st.gotSettings) {
-          if (ev.type !== FRAME.SETTINGS)
-            throw new H3Error('MISSING_SETTINGS', 'first control frame is not SETTINGS');
-          st.gotSettings = true;
-          this.#peerSettings = decodeSettings(ev.payload);
-          this.#maybeStartConnect();
-          return;
-        }
-        if (ev.type === FRAME.SETTINGS) throw H3Error.unexpected('second SETTINGS frame');
-        if (ev.type === FRAME.GOAWAY) this.#goawayReceived = true;
-      });
-      if (r[1]) throw new H3Error('CLOSED_CRITICAL_STREAM', 'control stream closed');
-    }
   }
 
   #maybeStartConnect(): void {
@@ -628,7 +421,7 @@ export class H3Connection implements StreamHost, SessionHost, RequestOwner {
     const req = new RequestStream(this, 0);
     req.phase = 'awaiting-response';
     this.#requests.set(0, req);
-    this.#streams.set(0, { kind: 'request', req });
+    this.#router.addRequest(req);
     const block = this.#o.connectFields?.();
     if (block === undefined) return; // a test peer that never sends its CONNECT
     this.write(0, encodeFrame(FRAME.HEADERS, block), false);
@@ -664,29 +457,6 @@ export class H3Connection implements StreamHost, SessionHost, RequestOwner {
     if (this.#creditWaiters.length > 0) {
       const waiters = this.#creditWaiters.splice(0);
       for (const w of waiters) w();
-    }
-  }
-
-  #drainOutbox(): void {
-    for (const [id, queue] of this.#outbox) {
-      while (queue.length > 0) {
-        const head = queue[0];
-        if (!head) break;
-        let n: number | null;
-        try {
-          n = this.conn.streamSend(id, head.data, head.fin);
-        } catch {
-          queue.length = 0; // stream reset or stopped: what was queued for it no longer matters
-          break;
-        }
-        if (n === null) break;
-        if (n < head.data.length) {
-          head.data = head.data.subarray(n);
-          break;
-        }
-        queue.shift();
-      }
-      if (queue.length === 0) this.#outbox.delete(id);
     }
   }
 
@@ -754,18 +524,10 @@ export class H3Connection implements StreamHost, SessionHost, RequestOwner {
   #teardown(): void {
     if (!this.#ended) {
       this.#ended = true;
-      const err = this.conn.peerError() ?? this.conn.localError();
-      const why = err
-        ? `connection closed (${err.isApp ? 'application' : 'transport'} error 0x${err.errorCode.toString(16)}${
-            err.reason.length > 0 ? `: ${Buffer.from(err.reason).toString('utf8')}` : ''
-          })`
-        : this.conn.isTimedOut()
-          ? 'connection idle timeout'
-          : 'connection closed';
+      const why = describeConnectionEnd(this.conn);
       for (const session of [...this.#sessions.values()])
         this.#endSession(session, { closeCode: 0, reason: why });
-      for (const st of this.#streams.values())
-        if (st.kind === 'wt') st.stream.fail(TransportError.sessionClosed(why));
+      this.#router.failAll(TransportError.sessionClosed(why));
       for (const req of this.#requests.values()) req.abandon();
       this.#o.onClientResult?.(TransportError.connectFailed(why));
       const waiters = this.#creditWaiters.splice(0);
@@ -779,7 +541,8 @@ export class H3Connection implements StreamHost, SessionHost, RequestOwner {
     clearTimeout(this.#timer);
     clearTimeout(this.#connectTimer);
     clearTimeout(this.#graceTimer);
-    this.#streams.clear();
+    clearInterval(this.#keepalive);
+    this.#router.states.clear();
     this.#outbox.clear();
     this.#blockedWriters.clear();
     this.#o.onClosed(this);

@@ -254,7 +254,8 @@ export class WebTransportServer implements AsyncDisposable {
       sendPacket: (packet, to) => {
         this.#socket.send(packet, to.port, to.host);
       },
-      onRequest: (request) => Promise.resolve(onRequest ? onRequest(request) : { accept: true as const }),
+      // async: a handler that throws synchronously becomes a rejection (answered with 500), not a crash.
+      onRequest: async (request) => (onRequest ? onRequest(request) : { accept: true as const }),
       onSession: (session, request) => {
         try {
           this.#options.onSession(session, request);
