@@ -89,3 +89,84 @@ test(
     }
   },
 );
+
+const SECOND_PAGE = (port: number, hash: Uint8Array): string => `<!doctype html><script type="module">
+const hashes = [{ algorithm: 'sha-256', value: new Uint8Array(${JSON.stringify([...hash])}) }];
+const result = {};
+window.__result = result;
+try {
+  const refused = new WebTransport('https://127.0.0.1:${String(port)}/private', { serverCertificateHashes: hashes });
+  refused.closed.catch(() => undefined);
+  result.refused = await refused.ready.then(() => 'opened', (e) => 'rejected: ' + e.name);
+  const t = new WebTransport('https://127.0.0.1:${String(port)}/server-talks', { serverCertificateHashes: hashes });
+  await t.ready;
+  const { value: bidi } = await t.incomingBidirectionalStreams.getReader().read();
+  result.serverBidi = await new Response(bidi.readable).text();
+  const ack = bidi.writable.getWriter();
+  await ack.write(new TextEncoder().encode('read it'));
+  await ack.close();
+  const info = await t.closed;
+  result.closeCode = info.closeCode;
+  result.reason = info.reason;
+} catch (e) {
+  result.error = String(e && e.stack || e);
+}
+result.done = true;
+</script>`;
+
+test(
+  'headless Chromium: a 401 refusal fails ready; server-opened bidi stream and server close reach the page',
+  {
+    skip: existsSync(CHROMIUM) ? false : `${CHROMIUM} is not installed`,
+    timeout: 60_000,
+  },
+  async () => {
+    const server = createWebTransportServer({
+      cert: 'dev',
+      onRequest: (req) => (req.path === '/private' ? { accept: false, status: 401 } : { accept: true }),
+      onSession: (session) => {
+        void (async () => {
+          const s = await session.createBidirectionalStream();
+          const w = s.writable.getWriter();
+          await w.write(new TextEncoder().encode('pushed by the server'));
+          await w.close();
+          // Closing ends the page's streams too, so close only once the page says it has read everything.
+          const ack = await new Response(s.readable).text();
+          session.close({ closeCode: 4242, reason: `server closing after ${ack}` });
+        })();
+      },
+    });
+    const { port } = await server.listen();
+    const html = SECOND_PAGE(port, server.certificateHash());
+    const web = http.createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      res.end(html);
+    });
+    await new Promise<void>((resolve) => web.listen(0, '127.0.0.1', resolve));
+    const webPort = (web.address() as { port: number }).port;
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+    try {
+      const page = await browser.newPage();
+      await page.goto(`http://localhost:${String(webPort)}/`);
+      await page.waitForFunction(
+        () => (window as unknown as { __result?: { done?: boolean } }).__result?.done === true,
+        null,
+        {
+          timeout: 30_000,
+        },
+      );
+      const result = (await page.evaluate(
+        () => (window as unknown as { __result: unknown }).__result,
+      )) as Record<string, unknown>;
+      assert.equal(result.error, undefined);
+      assert.match(String(result.refused), /^rejected/);
+      assert.equal(result.serverBidi, 'pushed by the server');
+      assert.equal(result.closeCode, 4242);
+      assert.equal(result.reason, 'server closing after read it');
+    } finally {
+      await browser.close();
+      await server.close();
+      web.close();
+    }
+  },
+);
