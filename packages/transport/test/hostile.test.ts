@@ -237,4 +237,50 @@ describe('hostile peers', () => {
       await t.server.close();
     }
   });
+
+  test('streams beyond maxStreamsPerSession are refused; the session stays open', async () => {
+    const t = await startEchoServer({
+      limits: { maxStreamsPerSession: 4 },
+      onSession: () => {
+        // Accept nothing: opened streams stay open and count against the limit.
+      },
+    });
+    try {
+      const c = await rawClient(t);
+      const writers = await Promise.all(
+        Array.from({ length: 6 }, async () => {
+          const w = (await c.session.createUnidirectionalStream()).getWriter();
+          await w.write(Uint8Array.from([1]));
+          return w;
+        }),
+      );
+      const refused = async (): Promise<number> => {
+        for (;;) {
+          const n = t.server.connectionStats()[0]?.streamsRejected ?? 0;
+          if (n >= 2) return n;
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+      };
+      assert.equal(await within(refused(), 5000, 'refusals'), 2);
+      assert.equal(t.server.connectionStats()[0]?.sessions, 1);
+      for (const w of writers) w.releaseLock();
+      c.session.close();
+    } finally {
+      await t.server.close();
+    }
+  });
+
+  test('connections beyond maxConnectionsPerIp are not accepted', async () => {
+    const t = await startEchoServer({ limits: { maxConnectionsPerIp: 1 } });
+    try {
+      const first = await t.connect();
+      await assert.rejects(t.connect({ limits: { connectTimeoutMs: 500 } }), (e: unknown) =>
+        isTransportError(e, 'TIMEOUT'),
+      );
+      await assertHealthy(first, 'the admitted connection');
+      first.close();
+    } finally {
+      await t.server.close();
+    }
+  });
 });
