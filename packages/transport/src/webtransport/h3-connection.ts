@@ -60,6 +60,7 @@ export class H3Connection implements RouterHost, SessionHost, RequestOwner {
   readonly #dgramOut: DatagramSender;
   readonly #creditWaiters: (() => void)[] = [];
   readonly #sendBuf = new Uint8Array(1500);
+  readonly readBuffer = new Uint8Array(64 * 1024);
   #nextBidi: number;
   #nextUni: number;
   #established = false;

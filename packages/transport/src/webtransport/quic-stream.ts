@@ -6,6 +6,8 @@ import { H3_CODES, h3ToWebTransportCode, webTransportCodeToH3 } from '../h3/h3-e
 
 /** What a stream needs from the connection that carries it. */
 export interface StreamHost {
+  /** Scratch space reads land in before being copied out (shared by the connection's streams). */
+  readonly readBuffer: Uint8Array;
   recv(id: number, into: Uint8Array): [number, boolean] | null;
   send(id: number, data: Uint8Array, fin: boolean): number | null;
   capacity(id: number): number;
@@ -16,9 +18,6 @@ export interface StreamHost {
   /** Both directions are finished; the host forgets the stream. */
   released(stream: QuicStream): void;
 }
-
-const READ_CHUNK = 64 * 1024;
-const SMALL_READ = 16 * 1024;
 
 function parseQuicheError(e: unknown): { kind: 'reset' | 'stopped' | 'other'; code: number } {
   const message = e instanceof Error ? e.message : String(e);
@@ -157,7 +156,7 @@ export class QuicStream {
     for (;;) {
       if (this.#failed !== undefined) throw this.#failed;
       if (this.#readDone) return;
-      const buf = new Uint8Array(READ_CHUNK);
+      const buf = this.#host.readBuffer;
       let result: [number, boolean] | null;
       try {
         result = this.#host.recv(this.id, buf);
@@ -173,7 +172,8 @@ export class QuicStream {
         const [n, fin] = result;
         // Reading returned flow-control credit to the peer; make sure the window update goes out.
         this.#host.scheduleFlush();
-        if (n > 0) controller.enqueue(n < SMALL_READ ? buf.slice(0, n) : buf.subarray(0, n));
+        // The buffer is shared by the connection's streams, so the application gets its own copy.
+        if (n > 0) controller.enqueue(buf.slice(0, n));
         if (fin) {
           controller.close();
           this.#finishRead();

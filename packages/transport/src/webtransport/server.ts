@@ -208,6 +208,15 @@ export class WebTransportServer implements AsyncDisposable {
   }
 
   #onPacket(msg: Buffer, from: Host): void {
+    // Fast path: a short-header packet carries our 20-byte connection id right after the first byte, so the
+    // established connection is found without asking quiche to parse the header.
+    if (msg.length > quiche.MAX_CONN_ID_LEN && ((msg[0] ?? 0) & 0x80) === 0) {
+      const known = this.#byCid.get(msg.toString('latin1', 1, 1 + quiche.MAX_CONN_ID_LEN));
+      if (known) {
+        known.receive(msg, from);
+        return;
+      }
+    }
     let header: ReturnType<typeof quiche.Header.fromSlice>;
     try {
       header = quiche.Header.fromSlice(msg, quiche.MAX_CONN_ID_LEN);
