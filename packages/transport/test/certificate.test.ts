@@ -3,6 +3,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { X509Certificate, createHash } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { certificateFromPem, mintDevCertificate } from '../src/webtransport/certificate.ts';
 import { connectWebTransport } from '../src/webtransport/client.ts';
 import { createWebTransportServer } from '../src/webtransport/server.ts';
@@ -30,10 +33,13 @@ test('the dev certificate is ECDSA P-256, valid for at most 14 days, and its has
   assert.throws(() => certificateFromPem(cert.certPem, other.keyPem), /does not match/);
 });
 
-test('a server with PEM certificate and key serves sessions', async () => {
+test('a server with PEM files serves sessions', async () => {
   const pem = await mintDevCertificate();
+  const dir = await mkdtemp(path.join(tmpdir(), 'dt-cert-'));
+  await writeFile(path.join(dir, 'cert.pem'), pem.certPem);
+  await writeFile(path.join(dir, 'key.pem'), pem.keyPem);
   const server = createWebTransportServer({
-    cert: { certPem: pem.certPem, keyPem: pem.keyPem },
+    cert: { certFile: path.join(dir, 'cert.pem'), keyFile: path.join(dir, 'key.pem') },
     onSession: serveEcho,
   });
   const { port } = await server.listen();
@@ -46,7 +52,13 @@ test('a server with PEM certificate and key serves sessions', async () => {
     s.close();
   } finally {
     await server.close();
+    await rm(dir, { recursive: true });
   }
+  const missing = createWebTransportServer({
+    cert: { certFile: '/nonexistent.pem', keyFile: '/x' },
+    onSession: serveEcho,
+  });
+  await assert.rejects(missing.listen(), (e: unknown) => isTransportError(e, 'INVALID_CONFIG'));
 });
 
 test('renewal: new connections get the new certificate; existing sessions keep working', async () => {

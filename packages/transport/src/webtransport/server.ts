@@ -2,6 +2,7 @@
 // driver per QUIC connection, and the application's accept/refuse decision before any session exists.
 import { randomBytes } from 'node:crypto';
 import dgram from 'node:dgram';
+import { readFile } from 'node:fs/promises';
 import quiche from '@matrixai/quic/native/quiche.js';
 import type { Config, Host } from '@matrixai/quic/native/types.js';
 import type { Session, SessionHandler, SessionRequest, SessionStats } from '../session.ts';
@@ -24,7 +25,11 @@ export interface WebTransportServerOptions {
   host?: string;
   port?: number;
   /** PEM certificate and key, or 'dev' to mint a short-lived ECDSA P-256 certificate (renewed before expiry). */
-  cert: { certPem: string; keyPem: string } | 'dev' | { dev: DevCertificateSettings };
+  cert:
+    | { certPem: string; keyPem: string }
+    | { certFile: string; keyFile: string }
+    | 'dev'
+    | { dev: DevCertificateSettings };
   /** Accept or refuse (e.g. 401/404) a session request before the session exists. */
   onRequest?: SessionHandler;
   /** Every accepted session, with the request that opened it. */
@@ -92,7 +97,14 @@ export class WebTransportServer implements AsyncDisposable {
 
   async listen(): Promise<{ host: string; port: number }> {
     if (this.#state.state !== 'created') throw TransportError.invalidConfig('listen() called twice');
-    await this.#loadCertificate();
+    try {
+      await this.#loadCertificate();
+    } catch (e) {
+      this.#state = { state: 'closed' };
+      this.#socket.close();
+      this.#resolveClosed();
+      throw e;
+    }
     const host = this.#options.host ?? '127.0.0.1';
     await new Promise<void>((resolve, reject) => {
       this.#socket.once('error', reject);
@@ -164,6 +176,14 @@ export class WebTransportServer implements AsyncDisposable {
       const settings = cert === 'dev' ? {} : cert.dev;
       this.#useCertificate(await mintDevCertificate({ validityMs: settings.validityMs }));
       this.#scheduleRenewal(settings);
+    } else if ('certFile' in cert) {
+      const [certPem, keyPem] = await Promise.all([
+        readFile(cert.certFile, 'utf8'),
+        readFile(cert.keyFile, 'utf8'),
+      ]).catch((e: unknown) => {
+        throw new TransportError('INVALID_CONFIG', 'cannot read cert.certFile / cert.keyFile', { cause: e });
+      });
+      this.#useCertificate(certificateFromPem(certPem, keyPem));
     } else {
       this.#useCertificate(certificateFromPem(cert.certPem, cert.keyPem));
     }
@@ -226,14 +246,16 @@ export class WebTransportServer implements AsyncDisposable {
     const key = Buffer.from(header.dcid).toString('latin1');
     let conn = this.#byCid.get(key);
     if (!conn) {
-      if (this.#state.state !== 'listening' || header.ty !== quiche.Type.Initial) return;
+      if (this.#state.state !== 'listening') return;
+      // Anything shorter than a full client Initial gets no answer at all, so we never amplify (RFC 9000 14.1).
+      if (msg.length < quiche.MIN_CLIENT_INITIAL_LEN) return;
       if (!quiche.versionIsSupported(header.version)) {
         const out = new Uint8Array(quiche.MAX_DATAGRAM_SIZE);
         const n = quiche.negotiateVersion(header.scid, header.dcid, out);
         this.#socket.send(out.subarray(0, n), from.port, from.host);
         return;
       }
-      if (msg.length < quiche.MIN_CLIENT_INITIAL_LEN) return;
+      if (header.ty !== quiche.Type.Initial) return;
       conn = this.#accept(header.dcid, from);
       if (!conn) return;
       this.#byCid.set(key, conn);
