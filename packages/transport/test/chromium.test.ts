@@ -75,6 +75,8 @@ test(
       assert.equal(result.greeting, GREETING);
       assert.equal(result.bidiEcho, 'ping over a bidi stream');
       assert.match(result.datagramEcho ?? '', /^datagram \d$/);
+      assert.equal(result.bulkBytes, 4 * 1024 * 1024);
+      assert.equal(result.bulkIntact, true);
       assert.ok((result.maxDatagramSize ?? 0) > 1000);
       assert.deepEqual(requests, [`/echo http://localhost:${webPort}`]);
       assert.equal(sessions.length, 1);

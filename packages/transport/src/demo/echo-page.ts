@@ -29,6 +29,23 @@ try {
   result.bidiEcho = await new Response(bidi.readable).text();
   log('bidi echo: ' + result.bidiEcho);
 
+  // 4 MB through a bidi echo, compared by SHA-256: exercises flow control both ways.
+  const big = new Uint8Array(4 * 1024 * 1024);
+  for (let i = 0; i < big.length; i += 65536) crypto.getRandomValues(big.subarray(i, i + 65536));
+  const t0 = performance.now();
+  const bulk = await transport.createBidirectionalStream();
+  const bw = bulk.writable.getWriter();
+  const sending = (async () => {
+    for (let i = 0; i < big.length; i += 65536) await bw.write(big.subarray(i, i + 65536));
+    await bw.close();
+  })();
+  const back = new Uint8Array(await new Response(bulk.readable).arrayBuffer());
+  await sending;
+  const hex = async (b) => [...new Uint8Array(await crypto.subtle.digest('SHA-256', b))].map((x) => x.toString(16).padStart(2, '0')).join('');
+  result.bulkBytes = back.length;
+  result.bulkIntact = back.length === big.length && (await hex(back)) === (await hex(big));
+  log('4 MB echo: ' + (result.bulkIntact ? 'intact' : 'CORRUPT') + ' in ' + Math.round(performance.now() - t0) + ' ms');
+
   const dw = transport.datagrams.writable.getWriter();
   const dr = transport.datagrams.readable.getReader();
   const got = [];
