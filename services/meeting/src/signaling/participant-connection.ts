@@ -90,6 +90,13 @@ export class ParticipantConnection implements ParticipantLink {
     this.#limiter = new RateLimiter(host.clock, host.options.rateLimit, host.options.rateWindowMs);
     this.lastHeartbeatAt = host.clock.now();
     this.closed = this.#run();
+    // The session may end under us (peer gone, transport closed): stop reading and clean up either way.
+    void session.closed.then((info) => {
+      if (this.#closing === undefined) {
+        this.#closeInfo = { closeCode: info.closeCode, reason: info.reason };
+        this.#abort.abort(MeetingError.streamError('session closed'));
+      }
+    });
   }
 
   get participantId(): ParticipantId | undefined {

@@ -31,7 +31,12 @@ export class SignalingClient implements AsyncDisposable {
     this.#writer = stream.writable.getWriter();
     this.ended = (async () => {
       try {
-        for await (const m of readMessages(stream.readable, ServerMessageSchema)) {
+        // A session that closes under us ends the reading too (whatever the transport does with its streams).
+        const stop = new AbortController();
+        void session.closed.then(() => {
+          stop.abort(new Error('session closed'));
+        });
+        for await (const m of readMessages(stream.readable, ServerMessageSchema, { signal: stop.signal })) {
           this.received.push(m);
           this.#wake();
         }

@@ -1,0 +1,137 @@
+// Two controllers share meeting state in real Redis. The first one dies (its store connection goes away without a
+// goodbye); clients reconnect to the second one and resume with the same participant ids and subscriptions.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { ErrorCode, LeaveReason, StreamType } from '@darktower/protocol';
+import { openKeyValueStore } from '@darktower/data';
+import { testRedisUrl, uniquePrefix } from '@darktower/data/testing';
+import { createMemorySessionPair } from '@darktower/transport';
+import { HandlerRegistry } from '../routing/handler-registry.ts';
+import { KvMeetingStore } from '../state/kv-meeting-store.ts';
+import { JoinTokenIssuer, TEST_ISSUER } from '../testing/join-tokens.ts';
+import { MediaGatewayDouble } from '../testing/media-gateway-double.ts';
+import { MH1, MH2, OffsetClock, silentLog } from '../testing/harness.ts';
+import { SignalingClient, expectKind } from '../testing/signaling-client.ts';
+import { createJoinTokenVerifier } from './join-token.ts';
+import { SignalingService } from './signaling-service.ts';
+
+test('a meeting survives its controller: clients resume on another one', async () => {
+  await using issuer = await JoinTokenIssuer.start();
+  const prefix = uniquePrefix('mc-failover');
+  const clock = new OffsetClock();
+  const media = new MediaGatewayDouble();
+  const controller = async (id: string) => {
+    const handlers = new HandlerRegistry(clock, 60_000);
+    for (const h of [MH1, MH2]) {
+      handlers.register({
+        handlerId: h,
+        region: 't',
+        mediaUrl: `https://${h}.test`,
+        rpcUrl: `http://${h}.test`,
+        capacity: { maxParticipants: 100, maxStreams: 1000 },
+      });
+    }
+    const store = new KvMeetingStore(await openKeyValueStore({ url: testRedisUrl(), prefix }));
+    const service = new SignalingService({
+      controllerId: id,
+      clock,
+      store,
+      media,
+      handlers,
+      verifier: createJoinTokenVerifier({ jwksUrl: issuer.jwks.url, issuer: TEST_ISSUER }),
+      log: silentLog,
+    });
+    const connect = async (): Promise<SignalingClient> => {
+      const [client, server] = createMemorySessionPair();
+      service.accept(server);
+      return SignalingClient.open(client);
+    };
+    return { service, store, connect };
+  };
+
+  const a = await controller('mc-a');
+  const b = await controller('mc-b');
+  const meeting = randomUUID();
+  const join = async (sub: string) => {
+    const client = await a.connect();
+    const reply = await client.request({
+      case: 'join',
+      value: {
+        meetingId: meeting,
+        joinToken: await issuer.sign({ meetingId: meeting, sub }),
+        protocolVersion: 1,
+      },
+    });
+    return { client, response: expectKind(reply, 'joinResponse') };
+  };
+  const alice = await join('alice');
+  const cam = randomUUID();
+  expectKind(
+    await alice.client.request({
+      case: 'publish',
+      value: { streamId: cam, streamType: StreamType.VIDEO_CAMERA },
+    }),
+    'streamPublished',
+  );
+  const bob = await join('bob');
+  expectKind(await bob.client.request({ case: 'subscribe', value: { streamId: cam } }), 'subscriptionAck');
+
+  // Controller A dies: its Redis connection is gone, then its clients lose their sessions.
+  await a.store.close();
+  alice.client.session.close();
+  bob.client.session.close();
+  await Promise.all([alice.client.ended, bob.client.ended]);
+  media.routes.clear(); // what B sets up must come from B
+
+  const resume = async (sub: string, response: typeof alice.response) => {
+    const client = await b.connect();
+    const reply = await client.request({
+      case: 'resume',
+      value: {
+        meetingId: meeting,
+        participantId: response.participantId,
+        resumeToken: response.resumeToken,
+        joinToken: await issuer.sign({ meetingId: meeting, sub }),
+      },
+    });
+    return { client, response: expectKind(reply, 'joinResponse') };
+  };
+  const alice2 = await resume('alice', alice.response);
+  assert.equal(alice2.response.participantId, alice.response.participantId);
+  const bob2 = await resume('bob', bob.response);
+  assert.equal(bob2.response.participantId, bob.response.participantId);
+  assert.deepEqual(
+    bob2.response.existingParticipants.map((p) => [p.participantId, p.streams.map((s) => s.streamId)]),
+    [[alice.response.participantId, [cam]]],
+  );
+  // Bob's subscription came back with him: B routes Alice's camera to him again.
+  assert.deepEqual(media.deliveredTo(bob.response.participantId), [`${cam}->${cam}`]);
+  const back = await alice2.client.next('participantJoined');
+  assert.equal(back.participant?.participantId, bob.response.participantId);
+
+  // A join token cannot be replayed on the other controller either (the jti set is shared).
+  const token = await issuer.sign({ meetingId: meeting, sub: 'carol' });
+  const first = await b.connect();
+  expectKind(
+    await first.request({ case: 'join', value: { meetingId: meeting, joinToken: token } }),
+    'joinResponse',
+  );
+  const second = await b.connect();
+  const replay = await second.request({ case: 'join', value: { meetingId: meeting, joinToken: token } });
+  assert.equal(expectKind(replay, 'error').code, ErrorCode.UNAUTHORIZED);
+
+  // Leaving on B is seen by the others.
+  await bob2.client.request({ case: 'leave', value: {} });
+  const left = await alice2.client.next('participantLeft');
+  assert.deepEqual([left.participantId, left.reason], [bob.response.participantId, LeaveReason.VOLUNTARY]);
+
+  for (const c of [alice2.client, first, second]) await c.close().catch(() => undefined);
+  await a.service.close();
+  await b.service.close();
+  const cleanup = await openKeyValueStore({ url: testRedisUrl(), prefix });
+  const keys = await cleanup.keys('');
+  if (keys.length > 0) await cleanup.del(...keys);
+  await cleanup.close();
+  await b.store.close();
+});

@@ -1,0 +1,10 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ScratchRedisStore } from '../testing/scratch-redis-store.ts';
+import { meetingStoreContract } from './meeting-store.contract.ts';
+
+// Real Redis (TEST_REDIS_URL, default 127.0.0.1:6379).
+meetingStoreContract('redis store', async () => ({
+  store: await ScratchRedisStore.open(),
+  advance: (ms: number) => sleep(ms),
+  shortTtlMs: 60,
+}));
