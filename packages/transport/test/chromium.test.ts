@@ -69,6 +69,8 @@ test(
         bidiEcho?: string;
         datagramEcho?: string;
         maxDatagramSize?: number;
+        bulkBytes?: number;
+        bulkIntact?: boolean;
       };
       assert.equal(result.error, undefined);
       assert.equal(result.ok, true);
