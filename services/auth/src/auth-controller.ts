@@ -119,6 +119,7 @@ export async function buildAuthController(
     const audit = new AuditLog(database.db, (err) => {
       logger.error({ err }, 'audit log write failed');
     });
+    lifetime.defer(() => audit.close());
     const keys = new KeyManager({
       database,
       masterKey,
@@ -190,7 +191,7 @@ export async function buildAuthController(
     });
     const service = new AuthService({
       users: new UsersRepo(database.db),
-      clients: new ClientsRepo(database.db),
+      clients: new ClientsRepo(database.db, { cacheTtlMs: config.clientCacheTtl, now }),
       hasher,
       issuer,
       keys,

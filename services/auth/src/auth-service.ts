@@ -168,7 +168,7 @@ export class AuthService {
     const token = await this.#d.issuer.issue({ principal: 'service', subject: client.clientId, scopes });
     this.#d.metrics.tokensIssued.inc({ kind: 'service' });
     this.#d.metrics.issueLatency.observe({ kind: 'service' }, (performance.now() - started) / 1000);
-    await this.#d.audit.record({
+    this.#d.audit.enqueue({
       event: 'token.issued',
       outcome: 'ok',
       actor: client.clientId,

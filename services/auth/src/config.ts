@@ -76,6 +76,13 @@ export const authConfigSchema = {
     max: 1_000_000,
     doc: 'client-credentials requests per IP per minute',
   }),
+  clientCacheTtl: field.duration({
+    env: 'AUTH_CLIENT_CACHE_TTL',
+    default: '30s',
+    min: '0s',
+    max: '10m',
+    doc: 'how long a service client record is reused before the database is read again',
+  }),
   redisUrl: field.url({ env: 'REDIS_URL', optional: true, protocols: ['redis:', 'rediss:'] }),
   bootstrapAdminClientId: field.string({
     env: 'AUTH_BOOTSTRAP_ADMIN_CLIENT_ID',
