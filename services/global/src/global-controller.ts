@@ -62,6 +62,30 @@ export async function buildGlobalController(
     metrics,
     checks: module.readinessChecks,
   });
+  // Requests still running when close() starts finish before storage closes under them.
+  let inFlight = 0;
+  let idle: PromiseWithResolvers<undefined> | undefined;
+  app.addHook('onRequest', (_request, _reply, done) => {
+    inFlight++;
+    done();
+  });
+  app.addHook('onResponse', (_request, _reply, done) => {
+    inFlight--;
+    if (inFlight === 0) idle?.resolve(undefined);
+    done();
+  });
+  const drained = async (timeoutMs: number): Promise<void> => {
+    if (inFlight <= 0) return;
+    idle = Promise.withResolvers<undefined>();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      idle.promise,
+      new Promise((resolve) => {
+        timer = setTimeout(resolve, timeoutMs);
+      }),
+    ]);
+    clearTimeout(timer);
+  };
   try {
     await module.mount(app);
     await app.ready();
@@ -77,6 +101,7 @@ export async function buildGlobalController(
       ops.drain();
       logger.info({ reason: reason instanceof Error ? reason.message : reason }, 'global controller closing');
       await app.close();
+      await drained(5000);
       await ops.close();
       await module.close(reason);
       closed.resolve(undefined);

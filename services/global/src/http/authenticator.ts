@@ -1,4 +1,13 @@
-import { bearerToken, formatScope, hasScope, type Scope, type TokenVerifier } from '@darktower/auth-verifier';
+import {
+  AuthError,
+  bearerToken,
+  formatScope,
+  hasScope,
+  missingScopes,
+  type Scope,
+  type TokenVerifier,
+  type VerifiedClaims,
+} from '@darktower/auth-verifier';
 import { decodeJwt } from 'jose';
 import { GlobalError } from '../domain/errors.ts';
 import type { Caller } from '../meetings/caller.ts';
@@ -24,9 +33,42 @@ export interface AuthenticateOptions {
  */
 export class Authenticator {
   readonly #verifier: TokenVerifier;
+  readonly #cache = new Map<string, { claims: VerifiedClaims; tenant: string; until: number }>();
+  readonly #now: () => number;
 
-  constructor(verifier: TokenVerifier) {
+  constructor(verifier: TokenVerifier, options: { now?: () => number } = {}) {
     this.#verifier = verifier;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /**
+   * Verified tokens are remembered (until expiry, at most 60 s, 10 000 of them) so a client's repeated calls cost
+   * one signature check; scopes are still checked on every call against the route's requirement.
+   */
+  async #verify(
+    token: string,
+    scopes: readonly Scope[],
+    signal?: AbortSignal,
+  ): Promise<{ claims: VerifiedClaims; tenant: string }> {
+    const now = this.#now();
+    const hit = this.#cache.get(token);
+    if (hit !== undefined && hit.until > now) {
+      const missing = missingScopes(hit.claims.scopes, scopes);
+      if (missing.length > 0) throw AuthError.insufficientScope(missing);
+      return hit;
+    }
+    const claims = await this.#verifier.verify(
+      token,
+      signal === undefined ? { requiredScopes: scopes } : { requiredScopes: scopes, signal },
+    );
+    const entry = {
+      claims,
+      tenant: tenantClaim(token),
+      until: Math.min(claims.expiresAt * 1000, now + 60_000),
+    };
+    if (this.#cache.size >= 10_000) this.#cache.clear();
+    this.#cache.set(token, entry);
+    return entry;
   }
 
   async authenticate(
@@ -37,13 +79,7 @@ export class Authenticator {
     if (header === undefined && options.optional === true) return { kind: 'anonymous' };
     const token = bearerToken(header);
     if (token === undefined) throw GlobalError.unauthorized('A bearer token is required');
-    const claims = await this.#verifier.verify(
-      token,
-      options.signal === undefined
-        ? { requiredScopes: options.requiredScopes }
-        : { requiredScopes: options.requiredScopes, signal: options.signal },
-    );
-    const tokenTenant = tenantClaim(token);
+    const { claims, tenant: tokenTenant } = await this.#verify(token, options.requiredScopes, options.signal);
     if (tokenTenant !== tenant) {
       throw GlobalError.forbidden('Token was issued for another tenant', { reason: 'wrong_tenant' });
     }

@@ -139,10 +139,15 @@ export class ControllerRegistry {
     this.#listCache = undefined;
   }
 
+  /**
+   * One controller, from the short-lived pool snapshot when it is there (the hot path of every meeting read), else
+   * from the store (a controller registered through another instance a moment ago).
+   */
   async get(id: ControllerId): Promise<ControllerView | undefined> {
-    const record = await this.#store.get(id);
+    const now = this.#now();
+    const record = (await this.#cachedList(now)).find((r) => r.id === id) ?? (await this.#store.get(id));
     if (record === undefined) return undefined;
-    return { record, status: controllerStatus(record, this.#now(), this.#timeoutMs) };
+    return { record, status: controllerStatus(record, now, this.#timeoutMs) };
   }
 
   async list(): Promise<ControllerView[]> {

@@ -45,6 +45,10 @@ export const globalMigrations: Readonly<Record<string, Migration>> = {
       await sql`create index gc_meetings_controller_idx on gc_meetings (controller_id) where ended_at is null`.execute(
         db,
       );
+      // Active-meeting counts per tenant (the tenant limit check on every create) stay index-only.
+      await sql`create index gc_meetings_active_idx on gc_meetings (tenant) where ended_at is null`.execute(
+        db,
+      );
       await db.schema
         .createTable('gc_join_keys')
         .addColumn('generation', 'integer', (c) => c.primaryKey())
