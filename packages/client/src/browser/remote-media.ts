@@ -1,0 +1,150 @@
+// Renders a meeting's remote media: one RemoteVideo per forwarded video stream (layout slot), one RemoteAudio per
+// remote audio stream, one playout clock per participant (audio/video sync). Closes decoders when streams end.
+import { Emitter } from '../core/emitter.ts';
+import { PlayoutClock } from '../media/jitter-buffer.ts';
+import type { Meeting } from '../meeting/meeting.ts';
+import type { LayoutSlotView, MediaKind, RemoteFrame } from '../meeting/meeting-types.ts';
+import { RemoteAudio } from './remote-audio.ts';
+import { RemoteVideo } from './remote-video.ts';
+
+export interface VideoTile {
+  readonly forwardedStreamId: string;
+  readonly participantId: string;
+  readonly kind: MediaKind;
+  readonly video: RemoteVideo;
+}
+
+export interface RemoteMediaEvents {
+  /** Tiles changed (added, removed, or a slot's source changed). */
+  tilesChanged: [readonly VideoTile[]];
+}
+
+export class RemoteMedia implements AsyncDisposable {
+  readonly events = new Emitter<RemoteMediaEvents>();
+  readonly #meeting: Meeting;
+  readonly #videos = new Map<string, VideoTile>();
+  readonly #audios = new Map<string, { participantId: string; audio: RemoteAudio }>();
+  readonly #clocks = new Map<string, PlayoutClock>();
+  readonly #offs: (() => void)[] = [];
+  readonly #audioContainer: HTMLElement;
+  #closed = false;
+
+  constructor(meeting: Meeting, audioContainer: HTMLElement = document.body) {
+    this.#meeting = meeting;
+    this.#audioContainer = audioContainer;
+    this.#offs.push(
+      meeting.events.on('remoteFrame', (f) => {
+        this.#onFrame(f);
+      }),
+    );
+    this.#offs.push(
+      meeting.events.on('layoutChanged', (slots) => {
+        this.#onLayout(slots);
+      }),
+    );
+    this.#offs.push(meeting.events.on('remoteStreamEnded', (id) => void this.#drop(id)));
+    this.#offs.push(
+      meeting.events.on('participantLeft', (p) => {
+        for (const [id, t] of this.#videos) if (t.participantId === p.participantId) void this.#drop(id);
+        for (const [id, a] of this.#audios) if (a.participantId === p.participantId) void this.#drop(id);
+        this.#clocks.delete(p.participantId);
+      }),
+    );
+  }
+
+  get tiles(): VideoTile[] {
+    return [...this.#videos.values()];
+  }
+
+  /** Current audio level per participant (RFC 6464: 0 loudest .. 127 silence). */
+  audioLevel(participantId: string): number {
+    let level = 127;
+    for (const a of this.#audios.values())
+      if (a.participantId === participantId) level = Math.min(level, a.audio.level);
+    return level;
+  }
+
+  audioFor(participantId: string): RemoteAudio[] {
+    return [...this.#audios.values()].filter((a) => a.participantId === participantId).map((a) => a.audio);
+  }
+
+  #clock(participantId: string): PlayoutClock {
+    let c = this.#clocks.get(participantId);
+    if (c === undefined) this.#clocks.set(participantId, (c = new PlayoutClock({ targetDelayMs: 40 })));
+    return c;
+  }
+
+  #onFrame(f: RemoteFrame): void {
+    if (this.#closed) return;
+    if (f.kind === 'audio') {
+      let a = this.#audios.get(f.forwardedStreamId);
+      if (a === undefined) {
+        a = { participantId: f.participantId, audio: new RemoteAudio(this.#clock(f.participantId)) };
+        this.#audioContainer.append(a.audio.element);
+        this.#audios.set(f.forwardedStreamId, a);
+      }
+      a.audio.push(f);
+      return;
+    }
+    let tile = this.#videos.get(f.forwardedStreamId);
+    if (tile?.participantId !== f.participantId || tile.kind !== f.kind) {
+      const video =
+        tile?.video ??
+        new RemoteVideo(
+          this.#clock(f.participantId),
+          () => void this.#meeting.requestKeyframe(f.forwardedStreamId),
+        );
+      tile = { forwardedStreamId: f.forwardedStreamId, participantId: f.participantId, kind: f.kind, video };
+      this.#videos.set(f.forwardedStreamId, tile);
+      this.events.emit('tilesChanged', this.tiles);
+    }
+    tile.video.push(f);
+  }
+
+  #onLayout(slots: readonly LayoutSlotView[]): void {
+    const live = new Set(slots.filter((s) => s.kind !== 'audio').map((s) => s.slotStreamId));
+    let changed = false;
+    for (const id of [...this.#videos.keys()]) {
+      if (!live.has(id)) {
+        void this.#drop(id);
+        changed = true;
+      }
+    }
+    for (const s of slots) {
+      const t = this.#videos.get(s.slotStreamId);
+      if (t !== undefined && t.participantId !== s.participantId) {
+        this.#videos.set(s.slotStreamId, { ...t, participantId: s.participantId, kind: s.kind });
+        changed = true;
+      }
+    }
+    if (changed) this.events.emit('tilesChanged', this.tiles);
+  }
+
+  async #drop(id: string): Promise<void> {
+    const v = this.#videos.get(id);
+    if (v !== undefined) {
+      this.#videos.delete(id);
+      this.events.emit('tilesChanged', this.tiles);
+      await v.video.close();
+    }
+    const a = this.#audios.get(id);
+    if (a !== undefined) {
+      this.#audios.delete(id);
+      a.audio.element.remove();
+      await a.audio.close();
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const off of this.#offs) off();
+    for (const id of [...this.#videos.keys(), ...this.#audios.keys()]) await this.#drop(id);
+    this.#clocks.clear();
+    this.events.removeAll();
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}

@@ -1,0 +1,134 @@
+// Camera / screen track -> MediaStreamTrackProcessor -> VideoEncoder -> publication. Every VideoFrame is closed
+// right after it is handed to the encoder (or dropped); the encoder is closed with the sender.
+import type { LocalPublication } from '../meeting/local-publication.ts';
+import { Scope } from '../core/scope.ts';
+import { trackProcessor, webCodecsVideoCodec } from './webcodecs-types.ts';
+
+export interface VideoSenderOptions {
+  readonly codec?: string;
+  readonly width?: number;
+  readonly height?: number;
+  readonly bitrate?: number;
+  readonly framerate?: number;
+  /** A key frame at least this often (default 2 s): new subscribers and slot changes recover quickly. */
+  readonly keyIntervalMs?: number;
+}
+
+export class VideoSender implements AsyncDisposable {
+  readonly #scope = new Scope();
+  readonly #publication: LocalPublication;
+  readonly #captureTimes = new Map<number, number>();
+  #encoder: VideoEncoder | undefined;
+  #config: VideoEncoderConfig | undefined;
+  #forceKey = true;
+  #lastKeyAt = 0;
+  #keyIntervalMs: number;
+  readonly stats = { framesIn: 0, framesEncoded: 0, framesDropped: 0 };
+  readonly done: Promise<void>;
+
+  constructor(track: MediaStreamTrack, publication: LocalPublication, options: VideoSenderOptions = {}) {
+    this.#publication = publication;
+    this.#keyIntervalMs = options.keyIntervalMs ?? 2_000;
+    const settings = track.getSettings();
+    const width = options.width ?? settings.width ?? 640;
+    const height = options.height ?? settings.height ?? 480;
+    this.#config = {
+      codec: webCodecsVideoCodec(options.codec ?? publication.codec),
+      width: width - (width % 2),
+      height: height - (height % 2),
+      bitrate: options.bitrate ?? 800_000,
+      framerate: options.framerate ?? settings.frameRate ?? 30,
+      latencyMode: 'realtime',
+    };
+    const encoder = new VideoEncoder({
+      output: (chunk) => {
+        this.#onChunk(chunk);
+      },
+      error: () => {
+        this.#forceKey = true;
+      },
+    });
+    encoder.configure(this.#config);
+    this.#encoder = encoder;
+    this.#scope.defer(() => {
+      if (encoder.state !== 'closed') encoder.close();
+    });
+    this.#scope.defer(publication.events.on('keyframeRequested', () => (this.#forceKey = true)));
+    this.#scope.defer(
+      publication.events.on('bitrateHint', (bps) => {
+        if (this.#config === undefined || encoder.state !== 'configured') return;
+        const bitrate = Math.max(100_000, Math.min(options.bitrate ?? 800_000, Math.round(bps * 0.9)));
+        if (Math.abs(bitrate - (this.#config.bitrate ?? 0)) < 50_000) return;
+        this.#config = { ...this.#config, bitrate };
+        encoder.configure(this.#config);
+        this.#forceKey = true;
+      }),
+    );
+    const Processor = trackProcessor();
+    const reader = new Processor<VideoFrame>({ track, maxBufferSize: 2 }).readable.getReader();
+    this.#scope.defer(() => reader.cancel().catch(() => undefined));
+    this.done = this.#pump(reader);
+  }
+
+  requestKeyframe(): void {
+    this.#forceKey = true;
+  }
+
+  async #pump(reader: ReadableStreamDefaultReader<VideoFrame>): Promise<void> {
+    try {
+      for (;;) {
+        const { done, value: frame } = await reader.read();
+        if (done) return;
+        try {
+          this.stats.framesIn++;
+          const encoder = this.#encoder;
+          // Behind (encoder queue or transport): drop this frame; the next sent one is a key frame.
+          if (
+            encoder?.state !== 'configured' ||
+            encoder.encodeQueueSize > 2 ||
+            this.#publication.backlog > 8
+          ) {
+            this.stats.framesDropped++;
+            if (this.#publication.backlog > 8) this.#forceKey = true;
+            continue;
+          }
+          const now = Date.now();
+          const key = this.#forceKey || now - this.#lastKeyAt >= this.#keyIntervalMs;
+          if (key) {
+            this.#forceKey = false;
+            this.#lastKeyAt = now;
+          }
+          this.#captureTimes.set(frame.timestamp, now * 1000);
+          if (this.#captureTimes.size > 64)
+            this.#captureTimes.delete(this.#captureTimes.keys().next().value ?? 0);
+          encoder.encode(frame, { keyFrame: key });
+        } finally {
+          frame.close();
+        }
+      }
+    } catch {
+      // the track ended or the sender closed
+    }
+  }
+
+  #onChunk(chunk: EncodedVideoChunk): void {
+    const data = new Uint8Array(chunk.byteLength);
+    chunk.copyTo(data);
+    const capturedUs = this.#captureTimes.get(chunk.timestamp) ?? Date.now() * 1000;
+    this.#captureTimes.delete(chunk.timestamp);
+    this.stats.framesEncoded++;
+    void this.#publication
+      .send({ data, key: chunk.type === 'key', timestampUs: capturedUs })
+      .catch(() => undefined);
+  }
+
+  async close(): Promise<void> {
+    this.#encoder = undefined;
+    await this.#scope.close();
+    await this.done;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
