@@ -135,6 +135,24 @@ export function databaseContract(name: string, makeTarget: () => Promise<Databas
       assert.equal(await exists('svc_c_half'), false);
     });
 
+    test('two instances of a service migrating at once run each migration once', async () => {
+      let runs = 0;
+      const migrations = {
+        '0001_once': {
+          async up(db: Kysely<unknown>) {
+            runs += 1;
+            await db.schema.createTable('svc_f_once').addColumn('id', 'integer').execute();
+          },
+        },
+      };
+      const [x, y] = await Promise.all([
+        migrate(a, { table: 'svc_f_migrations', migrations }),
+        migrate(b, { table: 'svc_f_migrations', migrations }),
+      ]);
+      assert.equal(runs, 1);
+      assert.deepEqual([...x.applied, ...y.applied], ['0001_once']);
+    });
+
     test('migrate can go back down to none', async () => {
       const migrations = {
         '0001_t': {
@@ -234,6 +252,35 @@ export function databaseContract(name: string, makeTarget: () => Promise<Databas
       await first;
       assert.equal((await second).acquired, true);
       assert.deepEqual(order, ['first', 'second']);
+    });
+
+    test('advisory lock: waiting can be aborted, and the holder is unaffected', async () => {
+      const holding = deferred();
+      const release = deferred();
+      const first = withAdvisoryLock(a, 'abortable', async () => {
+        holding.resolve();
+        await release.promise;
+        return 'held';
+      });
+      await holding.promise;
+      const controller = new AbortController();
+      const waiting = withAdvisoryLock(b, 'abortable', () => Promise.resolve('never'), {
+        wait: true,
+        signal: controller.signal,
+      });
+      setTimeout(() => {
+        controller.abort(new Error('shutting down'));
+      }, 50);
+      await assert.rejects(waiting, (e: unknown) => isDataError(e, DataErrorCode.aborted));
+      release.resolve();
+      assert.deepEqual(await first, { acquired: true, result: 'held' });
+      assert.deepEqual(await withAdvisoryLock(b, 'abortable', () => Promise.resolve(2)), {
+        acquired: true,
+        result: 2,
+      });
+      await assert.rejects(withAdvisoryLock(b, '', () => Promise.resolve(0)), (e: unknown) =>
+        isDataError(e, DataErrorCode.invalidArgument),
+      );
     });
 
     test('concurrent queries and transactions on one handle do not interleave', async () => {

@@ -28,6 +28,15 @@ databaseContract('PGlite (in memory, one instance shared by two handles)', async
   };
 });
 
+databaseContract('PGlite (one data directory opened twice in one process)', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'dt-data-contract-'));
+  return {
+    kind: 'pglite',
+    open: () => openDatabase({ dataDir: dir }),
+    teardown: () => rm(dir, { recursive: true, force: true }),
+  };
+});
+
 describe('openDatabase', () => {
   test('refuses URLs that are not postgres:// and bad pool settings', async () => {
     await assert.rejects(openDatabase({ url: 'mysql://x@127.0.0.1/db' }), (e: unknown) =>

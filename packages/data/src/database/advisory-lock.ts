@@ -23,7 +23,8 @@ export function advisoryLockId(key: string): bigint {
 /**
  * Runs `fn` in a transaction only if this caller wins the advisory lock for `key`; the lock is
  * released when the transaction ends (commit, rollback or a dropped connection), so it can never
- * leak. On PostgreSQL it is `pg_try_advisory_xact_lock`, so two processes (or two pools) sharing
+ * leak. On PostgreSQL it is `pg_try_advisory_xact_lock` (polled with backoff when
+ * `wait` is set), so two processes (or two pools) sharing
  * a database exclude each other. On PGlite every caller shares one session, where SQL advisory
  * locks always succeed, so an in-process lock table shared by all users of the instance is used.
  *
@@ -66,19 +67,38 @@ export async function withAdvisoryLock<DB, T>(
 
   const id = advisoryLockId(key).toString();
   return database.db.transaction().execute(async (trx): Promise<AdvisoryLockResult<T>> => {
-    if (wait) {
-      try {
-        await sql`select pg_advisory_xact_lock(${id}::bigint)`.execute(trx, signal === undefined ? undefined : { signal });
-      } catch (error) {
-        if (signal?.aborted === true) throw DataError.aborted(`waiting for lock "${key}"`, error);
-        throw error;
-      }
-    } else {
-      const { rows } = await sql<{ locked: boolean }>`select pg_try_advisory_xact_lock(${id}::bigint) as locked`.execute(
-        trx,
-      );
-      if (rows[0]?.locked !== true) return { acquired: false };
+    const tryLock = async (): Promise<boolean> => {
+      const { rows } = await sql<{
+        locked: boolean;
+      }>`select pg_try_advisory_xact_lock(${id}::bigint) as locked`.execute(trx);
+      return rows[0]?.locked === true;
+    };
+    let locked = await tryLock();
+    // Waiting polls instead of blocking in pg_advisory_xact_lock: a blocked query cannot be
+    // abandoned cleanly (it would hold its connection until statement_timeout), a poll can.
+    for (let attempt = 0; !locked && wait; attempt += 1) {
+      await sleep(Math.min(POLL_MAX_MS, POLL_FIRST_MS * 2 ** attempt), signal, key);
+      locked = await tryLock();
     }
+    if (!locked) return { acquired: false };
     return { acquired: true, result: await fn(trx) };
+  });
+}
+
+const POLL_FIRST_MS = 10;
+const POLL_MAX_MS = 250;
+
+function sleep(ms: number, signal: AbortSignal | undefined, key: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(DataError.aborted(`waiting for lock "${key}"`, signal?.reason));
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    if (signal?.aborted === true) onAbort();
+    else signal?.addEventListener('abort', onAbort, { once: true });
   });
 }

@@ -161,7 +161,7 @@ class DatabaseHandle<DB> implements Database<DB> {
     if (this.#closing !== undefined) throw DataError.closed('database');
     signal?.throwIfAborted();
     try {
-      await sql`select 1`.execute(this.db, signal === undefined ? undefined : { signal });
+      await sql`select 1`.execute(this.db, signal === undefined ? undefined : { signal, inflightQueryAbortStrategy: 'cancel query' });
     } catch (error) {
       if (signal?.aborted === true) throw DataError.aborted('ping', error);
       throw DataError.connectionFailed(`${this.kind} ping`, error);
