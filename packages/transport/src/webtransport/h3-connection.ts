@@ -10,6 +10,7 @@ import { H3Error, H3_CODES, isH3Error } from '../h3/h3-error.ts';
 import { peerSupportsWebTransport, type Settings } from '../h3/settings.ts';
 import { encodeVarint, readVarint } from '../h3/varint.ts';
 import { connectionStats, describeConnectionEnd } from './connection-info.ts';
+import { ConnectionTimers } from './connection-timers.ts';
 import { controlStreamOpening } from './control-stream.ts';
 import { DatagramSender } from './datagram-sender.ts';
 import { StreamOutbox } from './stream-outbox.ts';
@@ -69,10 +70,7 @@ export class H3Connection implements RouterHost, SessionHost, RequestOwner {
   #goawaySent = false;
   #connectStarted = false;
   #hadSession = false;
-  #timer: NodeJS.Timeout | undefined;
-  #connectTimer: NodeJS.Timeout | undefined;
-  #graceTimer: NodeJS.Timeout | undefined;
-  #keepalive: NodeJS.Timeout | undefined;
+  readonly #timers = new ConnectionTimers();
   #finished = false;
   #ended = false;
   #closeWaiters: (() => void)[] = [];
@@ -86,13 +84,12 @@ export class H3Connection implements RouterHost, SessionHost, RequestOwner {
     this.remote = options.remote;
     this.#nextBidi = options.role === 'server' ? 1 : 4; // the client's stream 0 is its CONNECT
     this.#nextUni = options.role === 'server' ? 7 : 6; // 3 / 2 are the control streams
-    this.#connectTimer = setTimeout(() => {
+    this.#timers.startConnectDeadline(options.limits.connectTimeoutMs, () => {
       if (this.#hadSession) return;
       this.#connectionError(
         new H3Error('REQUEST_REJECTED', 'no WebTransport session within connectTimeoutMs'),
       );
-    }, options.limits.connectTimeoutMs);
-    this.#connectTimer.unref();
+    });
   }
 
   get isFinished(): boolean {
@@ -137,7 +134,10 @@ export class H3Connection implements RouterHost, SessionHost, RequestOwner {
       if (this.conn.dgramSendQueueLen() === before) break; // congestion-limited: the rest waits
     }
     this.#sendPackets();
-    this.#armTimer();
+    this.#timers.armQuiche(this.conn.timeout(), () => {
+      this.conn.onTimeout();
+      this.flush();
+    });
     if (this.conn.isClosed() || this.conn.isDraining()) this.#teardown();
   }
 
@@ -276,17 +276,13 @@ export class H3Connection implements RouterHost, SessionHost, RequestOwner {
     const session = new QuicSession(this, req.id, this.#o.limits.maxDatagramQueue);
     this.#sessions.set(req.id, session);
     this.#hadSession = true;
-    clearTimeout(this.#connectTimer);
+    this.#timers.connectDone();
     // Sessions may sit quiet for long (signaling between events): PINGs keep QUIC's idle timer from firing.
-    this.#keepalive ??= setInterval(
-      () => {
-        if (this.#sessions.size === 0 || this.#finished) return;
-        this.conn.sendAckEliciting();
-        this.scheduleFlush();
-      },
-      Math.max(100, Math.floor(this.#o.limits.idleTimeoutMs / 3)),
-    );
-    this.#keepalive.unref();
+    this.#timers.startKeepalive(Math.floor(this.#o.limits.idleTimeoutMs / 3), () => {
+      if (this.#sessions.size === 0 || this.#finished) return;
+      this.conn.sendAckEliciting();
+      this.scheduleFlush();
+    });
     this.#router.unpark(req.id);
     if (request) this.#o.onSession?.(session, request);
     else this.#o.onClientResult?.(session);
@@ -476,22 +472,6 @@ export class H3Connection implements RouterHost, SessionHost, RequestOwner {
     }
   }
 
-  #armTimer(): void {
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
-    if (this.#finished) return;
-    const ms = this.conn.timeout();
-    if (ms === null) return;
-    this.#timer = setTimeout(
-      () => {
-        this.#timer = undefined;
-        this.conn.onTimeout();
-        this.flush();
-      },
-      Math.max(0, Math.ceil(ms)),
-    );
-  }
-
   #endSession(session: QuicSession, info: SessionCloseInfo): void {
     if (!this.#sessions.delete(session.id)) {
       session.finish(info);
@@ -500,11 +480,9 @@ export class H3Connection implements RouterHost, SessionHost, RequestOwner {
     session.finish(info);
     if (this.#sessions.size === 0 && this.#hadSession) {
       // A connection without sessions lingers briefly so the close capsule and FINs get through, then goes.
-      clearTimeout(this.#graceTimer);
-      this.#graceTimer = setTimeout(() => {
+      this.#timers.startGrace(CLOSE_GRACE_MS, () => {
         this.close(H3_CODES.NO_ERROR, 'no sessions left');
-      }, CLOSE_GRACE_MS);
-      this.#graceTimer.unref();
+      });
       this.#maybeFinishLinger();
     }
     this.scheduleFlush();
@@ -539,10 +517,7 @@ export class H3Connection implements RouterHost, SessionHost, RequestOwner {
     // Once draining, the CONNECTION_CLOSE is out and nothing more may be sent (RFC 9000 section 10.2.2);
     // waiting out the drain period (3 PTO) would only hold the socket, so the connection is done.
     this.#finished = true;
-    clearTimeout(this.#timer);
-    clearTimeout(this.#connectTimer);
-    clearTimeout(this.#graceTimer);
-    clearInterval(this.#keepalive);
+    this.#timers.clearAll();
     this.#router.states.clear();
     this.#outbox.clear();
     this.#blockedWriters.clear();

@@ -1,0 +1,53 @@
+// Every timer of one HTTP/3 connection in one place, so closing the connection cancels all of them:
+// quiche's own (loss detection, idle), the connect deadline, the keep-alive PINGs and the grace before closing
+// a connection whose sessions are gone.
+
+export class ConnectionTimers {
+  #quiche: NodeJS.Timeout | undefined;
+  #connect: NodeJS.Timeout | undefined;
+  #keepalive: NodeJS.Timeout | undefined;
+  #grace: NodeJS.Timeout | undefined;
+
+  /** quiche's next deadline (from `timeout()`), replacing the previous one; null clears it. */
+  armQuiche(ms: number | null, fire: () => void): void {
+    clearTimeout(this.#quiche);
+    this.#quiche = undefined;
+    if (ms === null) return;
+    this.#quiche = setTimeout(
+      () => {
+        this.#quiche = undefined;
+        fire();
+      },
+      Math.max(0, Math.ceil(ms)),
+    );
+  }
+
+  startConnectDeadline(ms: number, fire: () => void): void {
+    this.#connect = setTimeout(fire, ms);
+    this.#connect.unref();
+  }
+
+  connectDone(): void {
+    clearTimeout(this.#connect);
+  }
+
+  /** Starts the keep-alive once; `tick` runs every `ms` until cleared. */
+  startKeepalive(ms: number, tick: () => void): void {
+    if (this.#keepalive) return;
+    this.#keepalive = setInterval(tick, Math.max(100, ms));
+    this.#keepalive.unref();
+  }
+
+  startGrace(ms: number, fire: () => void): void {
+    clearTimeout(this.#grace);
+    this.#grace = setTimeout(fire, ms);
+    this.#grace.unref();
+  }
+
+  clearAll(): void {
+    clearTimeout(this.#quiche);
+    clearTimeout(this.#connect);
+    clearInterval(this.#keepalive);
+    clearTimeout(this.#grace);
+  }
+}
