@@ -19,10 +19,10 @@ const until = async (cond: () => boolean, what: string, ms = 5000): Promise<void
 function twoHandlers() {
   const net = new MemoryNetwork();
   const h1 = new MediaHandlerCore(
-    coreOptions({ handlerId: asHandlerId('mh1'), mediaUrl: 'mem://mh1', dialer: net.dialer }),
+    coreOptions({ handlerId: asHandlerId('mh1'), mediaUrl: () => 'mem://mh1', dialer: net.dialer }),
   );
   const h2 = new MediaHandlerCore(
-    coreOptions({ handlerId: asHandlerId('mh2'), mediaUrl: 'mem://mh2', dialer: net.dialer }),
+    coreOptions({ handlerId: asHandlerId('mh2'), mediaUrl: () => 'mem://mh2', dialer: net.dialer }),
   );
   net.add('mem://mh1', h1);
   net.add('mem://mh2', h2);

@@ -51,9 +51,9 @@ export type Dialer = (
 
 export interface MediaHandlerCoreOptions {
   handlerId: HandlerId;
-  /** URL clients connect their media session to. */
-  mediaUrl: string;
-  serverCertificateHashes?: readonly Uint8Array[];
+  /** URL clients connect their media session to (known once the media port is bound). */
+  mediaUrl: () => string;
+  serverCertificateHashes?: () => readonly Uint8Array[];
   clock: Clock;
   capacity: CapacityMeter;
   output: OutputLimits;
@@ -120,6 +120,11 @@ export class MediaHandlerCore {
 
   get cascadeCount(): number {
     return this.#cascades.size;
+  }
+
+  /** Meeting of a registered participant. */
+  meetingOf(participantId: string): MeetingId | undefined {
+    return this.#participants.get(asParticipantId(participantId))?.meetingId;
   }
 
   connection(participantId: ParticipantId): MediaConnection | undefined {
@@ -285,11 +290,11 @@ export class MediaHandlerCore {
     const minted = this.tokens.mint(grant);
     return {
       connectionToken: minted.token,
-      mediaHandlerUrl: this.#o.mediaUrl,
+      mediaHandlerUrl: this.#o.mediaUrl(),
       assignedStreamIds: streamIds,
       tokenExpiresAt: BigInt(Math.round(Date.now() + Math.min(ttl, minted.expiresAt - this.#o.clock.now()))),
       handlerId: this.handlerId,
-      serverCertificateHashes: [...(this.#o.serverCertificateHashes ?? [])],
+      serverCertificateHashes: [...(this.#o.serverCertificateHashes?.() ?? [])],
     };
   }
 

@@ -52,7 +52,7 @@ export function coreOptions(
   const clock: Clock = overrides.clock ?? systemClock;
   return {
     handlerId: asHandlerId('mh-test'),
-    mediaUrl: 'https://127.0.0.1:4434/media',
+    mediaUrl: () => 'https://127.0.0.1:4434/media',
     clock,
     capacity: new CapacityMeter({ maxBandwidthBps: 1e10 }),
     output: { maxFrames: 64, maxBytes: 2 * 1024 * 1024 },

@@ -52,7 +52,7 @@ export class BotPublisher {
     const header: FrameHeader = {
       frameType,
       streamId: parseStreamId(this.streamId),
-      timestamp: micros(Date.now() * 1000),
+      timestamp: micros(wallClockUs()),
       sequence: ++this.seq,
       payloadLength: payload.length,
       endOfFrame: true,
@@ -224,8 +224,7 @@ export class MediaBot {
     try {
       for await (const ev of readMediaStream(readable)) {
         if (ev.kind === 'header') id = ev.header.streamId;
-        else
-          this.#got(id, { header: ev.header, payload: ev.payload.slice(), receivedAtUs: Date.now() * 1000 });
+        else this.#got(id, { header: ev.header, payload: ev.payload.slice(), receivedAtUs: wallClockUs() });
       }
     } catch (error) {
       this.streamErrors.push(error);
@@ -243,7 +242,7 @@ export class MediaBot {
           this.#got(header.streamId, {
             header,
             payload: value.slice(FRAME_HEADER_BYTES),
-            receivedAtUs: Date.now() * 1000,
+            receivedAtUs: wallClockUs(),
           });
         }
       }
@@ -268,4 +267,9 @@ export function frameBytes(header: FrameHeader, payload: Uint8Array): Uint8Array
   out.set(h);
   out.set(payload, h.length);
   return out;
+}
+
+/** Wall clock in whole microseconds, sub-millisecond resolution (comparable across processes on one machine). */
+export function wallClockUs(): number {
+  return Math.round((performance.timeOrigin + performance.now()) * 1000);
 }

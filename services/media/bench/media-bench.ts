@@ -1,0 +1,250 @@
+// `npm run bench -w @darktower/media`: N publishers x M subscribers through one media handler process over real
+// QUIC on loopback, against a plain UDP relay doing the same fan-out, plus the forwarding core alone.
+// Writes /work/main/bench/results/media.json (or BENCH_OUT).
+import { randomBytes } from 'node:crypto';
+import dgram from 'node:dgram';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { StreamType } from '@darktower/protocol';
+import { connectWebTransport } from '@darktower/transport';
+import { MediaBot, wallClockUs, type BotPublisher } from '../src/testing/media-bot.ts';
+import { Child, type CpuMem } from './child.ts';
+import { runCoreBench } from './core-bench.ts';
+import { percentile, round } from './stats.ts';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const N = Number(process.env.BENCH_PUBLISHERS ?? 4);
+const M = Number(process.env.BENCH_SUBSCRIBERS ?? 4);
+const PAYLOAD = Number(process.env.BENCH_PAYLOAD ?? 1000);
+const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 4000);
+const WARMUP_MS = 1000;
+const OUT = process.env.BENCH_OUT ?? resolve(here, '../../../bench/results/media.json');
+
+interface RunResult {
+  offeredPacketsInPerSecond: number;
+  forwardedPacketsPerSecond: number;
+  forwardedMbitPerSecond: number;
+  delayP50Ms: number;
+  delayP99Ms: number;
+  handlerCpuPercent: number;
+  handlerCpuSecondsPerForwardedMbit: number;
+  forwardedPacketsPerHandlerCpuSecond: number;
+  handlerRssMb: number;
+  lostOrDroppedPercent: number;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Calls `send` at `rate` per second (in small bursts) until `until`; falls behind when the sender is saturated. */
+async function paced(rate: number, until: number, send: () => Promise<void> | void): Promise<number> {
+  const start = performance.now();
+  let sent = 0;
+  while (performance.now() < until) {
+    const due = Math.floor(((performance.now() - start) * rate) / 1000);
+    while (sent < due && performance.now() < until) {
+      const p = send();
+      if (p !== undefined) await p;
+      sent++;
+    }
+    await sleep(1);
+  }
+  return sent;
+}
+
+function summarize(
+  delaysUs: number[],
+  received: number,
+  sentIn: number,
+  seconds: number,
+  before: CpuMem,
+  after: CpuMem,
+): RunResult {
+  const cpuS = (after.cpu.user + after.cpu.system - before.cpu.user - before.cpu.system) / 1e6;
+  const mbit = (received * (PAYLOAD + 46) * 8) / 1e6;
+  return {
+    offeredPacketsInPerSecond: Math.round(sentIn / seconds),
+    forwardedPacketsPerSecond: Math.round(received / seconds),
+    forwardedMbitPerSecond: round(mbit / seconds),
+    delayP50Ms: round(percentile(delaysUs, 50) / 1000, 3),
+    delayP99Ms: round(percentile(delaysUs, 99) / 1000, 3),
+    handlerCpuPercent: round((cpuS / seconds) * 100, 1),
+    handlerCpuSecondsPerForwardedMbit: round(cpuS / Math.max(mbit, 1e-9), 5),
+    forwardedPacketsPerHandlerCpuSecond: Math.round(received / Math.max(cpuS, 1e-9)),
+    handlerRssMb: round(after.mem.rss / 1e6, 1),
+    lostOrDroppedPercent: round(100 * (1 - received / Math.max(1, sentIn * M)), 2),
+  };
+}
+
+async function runQuic(rateIn: number): Promise<RunResult & { heapBytesPerStream: number }> {
+  const child = new Child(resolve(here, 'handler-child.ts'));
+  const ready = (await child.ready) as { url: string; hash: string };
+  const hash = new Uint8Array(Buffer.from(ready.hash, 'base64'));
+  const base = await child.ask<CpuMem>({ type: 'stats' });
+  const connect = async (pid: string, onFrame?: Parameters<typeof MediaBot.connect>[2]) => {
+    const reg = await child.ask<{ token: string; video: string }>({ type: 'register', participantId: pid });
+    const bot = await MediaBot.connect(
+      await connectWebTransport(ready.url, { serverCertificateHashes: [hash] }),
+      reg.token,
+      onFrame,
+    );
+    return { bot, video: reg.video };
+  };
+  let measuring = false;
+  let received = 0;
+  const delays: number[] = [];
+  const subs = [];
+  for (let s = 0; s < M; s++) {
+    subs.push(
+      await connect(`sub${s}`, {
+        record: false,
+        onFrame: (_id, f) => {
+          if (!measuring) return;
+          received++;
+          delays.push(f.receivedAtUs - f.header.timestamp);
+        },
+      }),
+    );
+  }
+  const pubs: { bot: MediaBot; pub: BotPublisher }[] = [];
+  let version = 0;
+  for (let p = 0; p < N; p++) {
+    const { bot, video } = await connect(`pub${p}`);
+    await child.ask({ type: 'route', source: video, to: subs.map((_, s) => `sub${s}`), version: ++version });
+    const pub = await bot.publish(video, StreamType.VIDEO_CAMERA, 'vp09');
+    await pub.send(randomBytes(PAYLOAD), true);
+    pubs.push({ bot, pub });
+  }
+  const payload = randomBytes(PAYLOAD); // opaque bytes; content does not matter to the handler
+  const warmEnd = performance.now() + WARMUP_MS;
+  await Promise.all(pubs.map(({ pub }) => paced(rateIn / N, warmEnd, () => pub.send(payload))));
+  await sleep(200);
+  measuring = true;
+  const before = await child.ask<CpuMem>({ type: 'stats' });
+  const t0 = performance.now();
+  const end = t0 + DURATION_MS;
+  const sent = await Promise.all(pubs.map(({ pub }) => paced(rateIn / N, end, () => pub.send(payload))));
+  const after = await child.ask<CpuMem>({ type: 'stats' });
+  const seconds = (performance.now() - t0) / 1000;
+  await sleep(300); // frames in flight still count as forwarded
+  measuring = false;
+  const sentIn = sent.reduce((a, b) => a + b, 0);
+  const result = summarize(delays, received, sentIn, seconds, before, after);
+  for (const s of subs) s.bot.close();
+  for (const p of pubs) p.bot.close();
+  await child.exit();
+  const streams = N + N * M; // ingest + egress streams
+  return { ...result, heapBytesPerStream: Math.round((after.mem.heapUsed - base.mem.heapUsed) / streams) };
+}
+
+async function runUdp(rateIn: number): Promise<RunResult> {
+  const child = new Child(resolve(here, 'udp-relay-child.ts'));
+  const { port } = (await child.ready) as { port: number };
+  let measuring = false;
+  let received = 0;
+  const delays: number[] = [];
+  const subs: dgram.Socket[] = [];
+  for (let s = 0; s < M; s++) {
+    const sock = dgram.createSocket({ type: 'udp4', recvBufferSize: 8 << 20 });
+    await new Promise<void>((r) =>
+      sock.bind(0, '127.0.0.1', () => {
+        r();
+      }),
+    );
+    const ok = new Promise<void>((r) =>
+      sock.once('message', () => {
+        r();
+      }),
+    );
+    sock.send('SUB', port, '127.0.0.1');
+    await ok;
+    sock.on('message', (msg) => {
+      if (!measuring || msg.length < 26) return;
+      received++;
+      delays.push(wallClockUs() - Number(msg.readBigUInt64BE(18)));
+    });
+    subs.push(sock);
+  }
+  const pubs: dgram.Socket[] = [];
+  for (let p = 0; p < N; p++) {
+    const sock = dgram.createSocket({ type: 'udp4', sendBufferSize: 8 << 20 });
+    await new Promise<void>((r) =>
+      sock.bind(0, '127.0.0.1', () => {
+        r();
+      }),
+    );
+    pubs.push(sock);
+  }
+  const frame = Buffer.alloc(PAYLOAD + 46);
+  randomBytes(PAYLOAD).copy(frame, 46);
+  const send = (sock: dgram.Socket) => () => {
+    frame.writeBigUInt64BE(BigInt(wallClockUs()), 18);
+    sock.send(frame, port, '127.0.0.1');
+  };
+  await Promise.all(pubs.map((s) => paced(rateIn / N, performance.now() + WARMUP_MS, send(s))));
+  await sleep(200);
+  measuring = true;
+  const before = await child.ask<CpuMem>({ type: 'stats' });
+  const t0 = performance.now();
+  const sent = await Promise.all(pubs.map((s) => paced(rateIn / N, t0 + DURATION_MS, send(s))));
+  const after = await child.ask<CpuMem>({ type: 'stats' });
+  const seconds = (performance.now() - t0) / 1000;
+  await sleep(300);
+  measuring = false;
+  const result = summarize(
+    delays,
+    received,
+    sent.reduce((a, b) => a + b, 0),
+    seconds,
+    before,
+    after,
+  );
+  for (const s of [...subs, ...pubs]) s.close();
+  await child.exit();
+  return result;
+}
+
+const loadsIn = (process.env.BENCH_RATES ?? '2000,1000').split(',').map(Number);
+const results: Record<string, unknown> = {
+  name: 'media',
+  date: new Date().toISOString(),
+  machine: {
+    cpus: (await import('node:os')).cpus().length,
+    node: process.version,
+    note: '2 cores shared with other agents: numbers are noisy',
+  },
+  setup: { publishers: N, subscribersPerStream: M, payloadBytes: PAYLOAD, durationMs: DURATION_MS },
+};
+
+console.log(`core: 1000 streams x 1 subscriber, and ${N} streams x ${M} subscribers, in process`);
+results.core = {
+  thousandStreams: await runCoreBench(1000, 1, PAYLOAD, 1500),
+  fanout: await runCoreBench(N, M, PAYLOAD, 1500),
+};
+console.log(JSON.stringify(results.core, null, 2));
+
+const runs: Record<string, unknown>[] = [];
+for (const rate of loadsIn) {
+  console.log(`offered ${rate} frames/s in (${rate * M} forwarded/s) ...`);
+  const quic = await runQuic(rate);
+  const udp = await runUdp(rate);
+  const row = {
+    offeredPacketsInPerSecond: rate,
+    quic,
+    udpBaseline: udp,
+    throughputRatioVsUdp: round(
+      quic.forwardedPacketsPerSecond / Math.max(1, udp.forwardedPacketsPerSecond),
+      3,
+    ),
+    cpuRatioVsUdp: round(
+      quic.handlerCpuSecondsPerForwardedMbit / Math.max(1e-9, udp.handlerCpuSecondsPerForwardedMbit),
+      2,
+    ),
+  };
+  console.log(JSON.stringify(row, null, 2));
+  runs.push(row);
+}
+results.quicVsUdp = runs;
+mkdirSync(dirname(OUT), { recursive: true });
+writeFileSync(OUT, JSON.stringify(results, null, 2) + '\n');
+console.log(`wrote ${OUT}`);

@@ -1,0 +1,220 @@
+import { connectNodeAdapter } from '@connectrpc/connect-node';
+import {
+  connectWebTransport,
+  createWebSocketSessionServer,
+  createWebTransportServer,
+  type WebTransportServerOptions,
+} from '@darktower/transport';
+import {
+  createLogger,
+  createMetrics,
+  createOpsServer,
+  type BoundAddress,
+  type Logger,
+} from '@darktower/service-kit';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { ServiceTokenVerifier } from '../auth.ts';
+import { systemClock } from '../clock.ts';
+import { CapacityMeter, type CapacityLevel } from '../core/capacity.ts';
+import { asHandlerId } from '../ids.ts';
+import { MediaHandlerCore } from '../media-handler.ts';
+import type { MediaConfig } from './config.ts';
+import { mediaHandlerRoutes } from './media-handler-rpc.ts';
+import { mediaMetrics } from './media-metrics.ts';
+import { MeetingControllerLink } from './meeting-controller-link.ts';
+import { jwtServiceTokens, refuseServiceTokens, sharedSecretServiceTokens } from './service-tokens.ts';
+
+export interface MediaHandlerAddresses {
+  /** WebTransport URL clients connect to. */
+  media: string;
+  /** MediaHandlerService (Connect) base URL; also serves the WebSocket fallback at /media. */
+  rpc: string;
+  ops: BoundAddress;
+  certificateHash: Uint8Array;
+}
+
+export interface MediaHandler extends AsyncDisposable {
+  readonly core: MediaHandlerCore;
+  listen(): Promise<MediaHandlerAddresses>;
+  /** Idempotent: not ready, stop accepting, close every session. */
+  close(reason?: unknown): Promise<void>;
+  readonly closed: Promise<void>;
+}
+
+export interface BuildOptions {
+  logger?: Logger;
+  serviceTokens?: ServiceTokenVerifier;
+}
+
+/** The deployable Media Handler: QUIC media port, Connect RPC + WebSocket fallback port, ops port. */
+export function buildMediaHandler(config: MediaConfig, options: BuildOptions = {}): MediaHandler {
+  const logger =
+    options.logger ?? createLogger({ component: 'media-handler', level: config.logLevel as 'info' });
+  const metrics = createMetrics({
+    prefix: 'dt_mh_',
+    processMetrics: true,
+    defaultLabels: { handler: config.handlerId, region: config.region },
+  });
+  const serviceTokens =
+    options.serviceTokens ??
+    (config.authJwksUrl !== undefined
+      ? jwtServiceTokens({
+          jwksUrl: config.authJwksUrl,
+          issuer: config.authIssuer,
+          audience: config.authAudience,
+        })
+      : config.serviceSecret !== undefined
+        ? sharedSecretServiceTokens(config.serviceSecret.reveal())
+        : refuseServiceTokens);
+  let mediaPort = config.mediaPort;
+  let certHash: Uint8Array = new Uint8Array();
+  const mediaUrl = (): string => `https://${config.publicHost}:${mediaPort}/media`;
+  const core = new MediaHandlerCore({
+    handlerId: asHandlerId(config.handlerId),
+    mediaUrl,
+    serverCertificateHashes: () => (config.certPem === undefined ? [certHash] : []),
+    clock: systemClock,
+    capacity: new CapacityMeter({ maxBandwidthBps: config.maxBandwidthMbps * 1e6 }),
+    output: { maxFrames: config.queueFrames, maxBytes: config.queueBytes },
+    connection: {
+      maxPayloadLength: config.maxPayloadBytes,
+      maxIngestStreams: 32,
+      datagramsPerSecond: config.datagramsPerSecond,
+      audioAsDatagrams: config.audioAsDatagrams === 1,
+    },
+    keyframeIntervalMs: config.keyframeInterval,
+    authTimeoutMs: config.authTimeout,
+    tokenTtlMs: config.tokenTtl,
+    maxParticipants: config.maxParticipants,
+    serviceTokens,
+    dialer: (url, hashes, signal) =>
+      connectWebTransport(url, { ...(hashes.length > 0 ? { serverCertificateHashes: hashes } : {}), signal }),
+  });
+  const cert: WebTransportServerOptions['cert'] =
+    config.certPem !== undefined && config.keyPem !== undefined
+      ? { certPem: config.certPem, keyPem: config.keyPem.reveal() }
+      : 'dev';
+  let mediaBound = false;
+  const wt = createWebTransportServer({
+    host: config.host,
+    port: config.mediaPort,
+    cert,
+    onRequest: (req) =>
+      req.path === '/media' || req.path.startsWith('/media?')
+        ? { accept: true }
+        : { accept: false, status: 404 },
+    onSession: (session) => {
+      core.acceptSession(session);
+    },
+  });
+  const http = createServer(connectNodeAdapter({ routes: mediaHandlerRoutes(core, serviceTokens) }));
+  const ws = createWebSocketSessionServer({
+    server: http,
+    pathPrefix: '/media',
+    onRequest: () => ({ accept: true }),
+    onSession: (session) => {
+      core.acceptSession(session);
+    },
+  });
+  let link: MeetingControllerLink | undefined;
+  const ops = createOpsServer({
+    host: config.opsHost,
+    port: config.opsPort,
+    logger,
+    metrics,
+    checks: {
+      media_port: () => (mediaBound ? Promise.resolve() : Promise.reject(new Error('media port not bound'))),
+      registered: () =>
+        link === undefined || link.registered
+          ? Promise.resolve()
+          : Promise.reject(new Error('not registered with the meeting controller')),
+    },
+  });
+  const gauges = mediaMetrics(metrics, core);
+  let level: CapacityLevel = 'ok';
+  const timer = setInterval(() => {
+    core.tick();
+    gauges.update();
+    const now = core.capacity.level;
+    if (now !== level) {
+      (now === 'ok' ? logger.info.bind(logger) : logger.warn.bind(logger))(
+        { level: now, utilization: core.capacity.utilization },
+        now === 'refuse'
+          ? 'bandwidth above 80%: refusing new participants'
+          : now === 'warn'
+            ? 'bandwidth above 70%'
+            : 'bandwidth back to normal',
+      );
+      level = now;
+    }
+  }, 1000);
+  timer.unref();
+
+  const closed = Promise.withResolvers<undefined>();
+  let closing: Promise<void> | undefined;
+  const close = (reason?: unknown): Promise<void> => {
+    closing ??= (async () => {
+      ops.drain();
+      logger.info({ reason: reason instanceof Error ? reason.message : reason }, 'media handler closing');
+      clearInterval(timer);
+      link?.close();
+      core.close();
+      await wt.close();
+      await ws.close();
+      await new Promise<void>((resolve) =>
+        http.close(() => {
+          resolve();
+        }),
+      );
+      http.closeAllConnections();
+      await ops.close();
+      closed.resolve(undefined);
+    })();
+    return closing;
+  };
+
+  return {
+    core,
+    closed: closed.promise,
+    close,
+    async listen(): Promise<MediaHandlerAddresses> {
+      const addr = await wt.listen();
+      mediaPort = addr.port;
+      certHash = wt.certificateHash();
+      mediaBound = true;
+      await new Promise<void>((resolve, reject) => {
+        http.once('error', reject);
+        http.listen(config.rpcPort, config.host, () => {
+          resolve();
+        });
+      });
+      const rpcPort = (http.address() as AddressInfo).port;
+      const rpc = `http://${config.publicHost}:${rpcPort}`;
+      const opsAddress = await ops.listen();
+      if (config.meetingControllerUrl !== undefined) {
+        const token = config.serviceToken;
+        link = new MeetingControllerLink({
+          url: config.meetingControllerUrl,
+          core,
+          region: config.region,
+          mediaUrl: mediaUrl(),
+          rpcUrl: rpc,
+          certificateHashes: () => (config.certPem === undefined ? [certHash] : []),
+          capacity: {
+            maxStreams: config.maxStreams,
+            maxBandwidthBps: config.maxBandwidthMbps * 1e6,
+            maxParticipants: config.maxParticipants,
+          },
+          heartbeatIntervalMs: config.heartbeatInterval,
+          serviceToken: token === undefined ? undefined : () => token.reveal(),
+          logger,
+        });
+        link.start();
+      }
+      logger.info({ media: mediaUrl(), rpc, ops: opsAddress.url }, 'media handler listening');
+      return { media: mediaUrl(), rpc, ops: opsAddress, certificateHash: certHash };
+    },
+    [Symbol.asyncDispose]: () => close(),
+  };
+}

@@ -1,0 +1,92 @@
+import { field, loadConfig, type ConfigOf, type LoadConfigOptions } from '@darktower/service-kit';
+
+/** Media Handler settings; validated once at start, naming the bad key. */
+export const mediaConfigSchema = {
+  handlerId: field.string({ env: 'MH_HANDLER_ID', default: 'mh-local', pattern: /^[A-Za-z0-9._-]{1,64}$/ }),
+  region: field.string({ env: 'MH_REGION', default: 'local' }),
+  host: field.string({
+    env: 'MH_HOST',
+    default: '127.0.0.1',
+    doc: 'listen address of every port (0.0.0.0 in a pod)',
+  }),
+  mediaPort: field.int({
+    env: 'MH_MEDIA_PORT',
+    default: 4434,
+    min: 0,
+    max: 65535,
+    doc: 'WebTransport (UDP)',
+  }),
+  rpcPort: field.int({
+    env: 'MH_RPC_PORT',
+    default: 8084,
+    min: 0,
+    max: 65535,
+    doc: 'MediaHandlerService (Connect) + WebSocket media fallback (TCP)',
+  }),
+  opsHost: field.string({ env: 'MH_OPS_HOST', default: '127.0.0.1' }),
+  opsPort: field.int({
+    env: 'MH_OPS_PORT',
+    default: 9084,
+    min: 0,
+    max: 65535,
+    doc: '/health /ready /metrics',
+  }),
+  publicHost: field.string({
+    env: 'MH_PUBLIC_HOST',
+    default: '127.0.0.1',
+    doc: 'host name clients and peers reach this handler at (URLs handed out)',
+  }),
+  certPem: field.string({
+    env: 'MH_CERT_PEM',
+    optional: true,
+    doc: 'PEM certificate; unset = dev certificate',
+  }),
+  keyPem: field.secret({ env: 'MH_KEY_PEM', optional: true }),
+  meetingControllerUrl: field.url({
+    env: 'MH_MEETING_CONTROLLER_URL',
+    optional: true,
+    protocols: ['http:', 'https:'],
+    doc: 'MeetingControllerService to register with; unset = standalone',
+  }),
+  authJwksUrl: field.url({ env: 'MH_AUTH_JWKS_URL', optional: true, protocols: ['http:', 'https:'] }),
+  authIssuer: field.string({ env: 'MH_AUTH_ISSUER', default: 'darktower-auth' }),
+  authAudience: field.string({ env: 'MH_AUTH_AUDIENCE', default: 'media-handler' }),
+  serviceSecret: field.secret({
+    env: 'MH_SERVICE_SECRET',
+    optional: true,
+    doc: 'development only: accept "svc.<id>.<secret>" service tokens instead of JWTs',
+  }),
+  serviceToken: field.secret({
+    env: 'MH_SERVICE_TOKEN',
+    optional: true,
+    doc: 'bearer token this handler presents to the Meeting Controller',
+  }),
+  maxBandwidthMbps: field.int({ env: 'MH_MAX_BANDWIDTH_MBPS', default: 1000, min: 1, max: 1_000_000 }),
+  maxParticipants: field.int({ env: 'MH_MAX_PARTICIPANTS', default: 1000, min: 1, max: 1_000_000 }),
+  maxStreams: field.int({ env: 'MH_MAX_STREAMS', default: 10_000, min: 1, max: 1_000_000 }),
+  queueFrames: field.int({ env: 'MH_QUEUE_FRAMES', default: 64, min: 2, max: 100_000 }),
+  queueBytes: field.int({ env: 'MH_QUEUE_BYTES', default: 2 * 1024 * 1024, min: 64 * 1024, max: 1 << 30 }),
+  maxPayloadBytes: field.int({
+    env: 'MH_MAX_PAYLOAD_BYTES',
+    default: 1024 * 1024,
+    min: 1024,
+    max: 4 * 1024 * 1024,
+  }),
+  datagramsPerSecond: field.int({ env: 'MH_DATAGRAMS_PER_SECOND', default: 2000, min: 1, max: 1_000_000 }),
+  audioAsDatagrams: field.int({ env: 'MH_AUDIO_AS_DATAGRAMS', default: 0, min: 0, max: 1 }),
+  authTimeout: field.duration({ env: 'MH_AUTH_TIMEOUT', default: '5s' }),
+  tokenTtl: field.duration({ env: 'MH_TOKEN_TTL', default: '30s' }),
+  keyframeInterval: field.duration({ env: 'MH_KEYFRAME_INTERVAL', default: '500ms' }),
+  heartbeatInterval: field.duration({ env: 'MH_HEARTBEAT_INTERVAL', default: '5s' }),
+  logLevel: field.string({
+    env: 'MH_LOG_LEVEL',
+    default: 'info',
+    pattern: /^(trace|debug|info|warn|error|fatal|silent)$/,
+  }),
+};
+
+export type MediaConfig = ConfigOf<typeof mediaConfigSchema>;
+
+export function loadMediaConfig(options: LoadConfigOptions = { env: process.env }): MediaConfig {
+  return loadConfig(mediaConfigSchema, options);
+}
