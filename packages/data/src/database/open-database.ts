@@ -109,6 +109,14 @@ async function openPostgres<DB>(url: string, options: OpenDatabaseOptions): Prom
   pool.on('error', (error) => {
     options.logger?.warn({ err: error }, 'idle PostgreSQL connection failed; it was removed from the pool');
   });
+  // A checked-out client losing its connection mid-query emits 'error' on the client itself (the
+  // pool only listens while it is idle): without this listener that is an uncaught exception. The
+  // query is rejected anyway, and the pool discards the broken client when it is released.
+  pool.on('connect', (client) => {
+    client.on('error', (error) => {
+      options.logger?.warn({ err: error }, 'PostgreSQL connection failed during use');
+    });
+  });
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   const handle = new DatabaseHandle<DB>(db, 'postgres', () => db.destroy());
   try {
