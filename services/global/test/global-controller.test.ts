@@ -282,6 +282,30 @@ describe('Global Controller: two instances, two meeting controllers, PostgreSQL 
     }
   });
 
+  test('a controller that refuses or cannot be reached at assignment is skipped for another', async () => {
+    const mc4 = await TestMeetingController.start('mc-4');
+    await mc4.register(a.url, await identity.service('svc-meeting'));
+    await mc4.heartbeat();
+    await mc4.close(); // still heartbeating below, but its RPC endpoint is gone
+    beating.add(mc4);
+    mc1.refuse = true;
+    try {
+      const before = mc1.assignCalls.length;
+      for (let i = 0; i < 8; i++) {
+        const r = await call(i % 2 === 0 ? a.url : b.url, 'POST', '/api/v1/meetings', {
+          token: alice,
+          body: { display_name: `r${i}` },
+        });
+        assert.equal(r.status, 201, JSON.stringify(r.body));
+        assert.equal(r.body.meeting_controller_url, mc2.clientUrl);
+      }
+      assert.ok(mc1.assignCalls.length > before, 'mc-1 was asked and refused');
+    } finally {
+      mc1.refuse = false;
+      beating.delete(mc4);
+    }
+  });
+
   test('an unhealthy heartbeat takes a controller out of rotation for new meetings', async () => {
     beating.delete(mc2);
     try {
