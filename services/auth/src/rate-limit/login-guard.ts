@@ -30,8 +30,10 @@ export type GuardDecision =
 export class LoginGuard {
   readonly #byIp: RateLimiterAbstract;
   readonly #byAccount: RateLimiterAbstract;
+  readonly #lockoutSec: number;
 
   constructor(o: LoginGuardOptions) {
+    this.#lockoutSec = o.accountLockoutSec;
     const prefix = o.keyPrefix ?? 'auth';
     const make = (
       keyPrefix: string,
@@ -74,7 +76,9 @@ export class LoginGuard {
 
   async failed(account: string): Promise<void> {
     try {
-      await this.#byAccount.consume(account);
+      const res = await this.#byAccount.consume(account);
+      // The failure that uses up the budget starts the lockout (the limiter alone would only block on the next one).
+      if (res.remainingPoints <= 0) await this.#byAccount.block(account, this.#lockoutSec);
     } catch (err) {
       if (!(err instanceof RateLimiterRes)) throw err;
     }

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { createPublicKey } from 'node:crypto';
 import { createVerifier } from 'fast-jwt';
 import { createTokenVerifier, type Scope } from '@darktower/auth-verifier';
+import { createHttpApp, createLogger, createMetrics } from '@darktower/service-kit';
 import { isAuthControllerError } from '../errors.ts';
 import { buildAuthController } from '../auth-controller.ts';
 import { authConfig } from '../config.ts';
@@ -453,6 +454,32 @@ export function authBehaviourSuite(target: SuiteTarget): void {
       assert.ok(row);
       assert.ok(!row.private_key_enc.includes(raw));
       assert.ok(!Buffer.from(row.private_key_enc, 'base64').includes(der.subarray(der.length - 32)));
+    });
+
+    test('the routes mount on another fastify app (one-origin mode)', async () => {
+      const host = createHttpApp({
+        logger: createLogger({ component: 'host', level: 'silent' }),
+        metrics: createMetrics(),
+      });
+      host.get('/api/v1/other', () => ({ ok: true }));
+      await host.register(h.controller.routes);
+      try {
+        assert.equal((await host.inject({ method: 'GET', url: '/api/v1/other' })).statusCode, 200);
+        const jwks = await host.inject({ method: 'GET', url: '/.well-known/jwks.json' });
+        assert.equal(jwks.statusCode, 200);
+        const token = await adminToken((o) => host.inject(o), h.adminSecret);
+        assert.ok(token.length > 0);
+        const bad = await host.inject({
+          method: 'POST',
+          url: '/api/v1/auth/token',
+          payload: 'x=1',
+          headers: { 'content-type': 'text/plain' },
+        });
+        assert.equal(bad.statusCode, 415);
+        assert.equal(bad.json<{ error: string }>().error, 'invalid_request');
+      } finally {
+        await host.close();
+      }
     });
 
     test('metrics count tokens and failures', async () => {
