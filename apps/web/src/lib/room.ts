@@ -1,0 +1,316 @@
+// The meeting room's model: the SDK's Meeting plus local capture and remote rendering, flattened into a snapshot
+// of tiles the Svelte view renders. The view calls the actions; `onChange` tells it to re-read `snapshot()`.
+import {
+  DarkTowerApi,
+  Meeting,
+  webConnector,
+  type LayoutSpec,
+  type MeetingState,
+  type RemoteParticipant,
+} from '@darktower/client';
+import { LocalMedia, RemoteMedia, videoCodecSupport } from '@darktower/client/browser';
+import type { DevConfig } from './dev-config.ts';
+
+export interface TileView {
+  readonly key: string;
+  readonly participantId: string;
+  readonly name: string;
+  readonly kind: 'camera' | 'screen';
+  readonly self: boolean;
+  readonly canvas: HTMLCanvasElement | undefined;
+  readonly audioMuted: boolean;
+  readonly videoMuted: boolean;
+  readonly speaking: boolean;
+  readonly pinned: boolean;
+}
+
+export interface RoomSnapshot {
+  readonly state: MeetingState;
+  readonly tiles: readonly TileView[];
+  readonly participants: readonly RemoteParticipant[];
+  readonly layout: 'grid' | 'speaker';
+  readonly audioMuted: boolean;
+  readonly videoMuted: boolean;
+  readonly sharing: boolean;
+  readonly isHost: boolean;
+  readonly transport: string;
+  readonly quality: 'good' | 'fair' | 'poor';
+  readonly endedReason: string | undefined;
+}
+
+export interface JoinArgs {
+  readonly api: DarkTowerApi;
+  readonly config: DevConfig;
+  readonly meeting: string;
+  readonly displayName: string;
+  readonly userToken: string | undefined;
+  readonly stream: MediaStream | undefined;
+  readonly transport: 'auto' | 'webtransport' | 'websocket';
+}
+
+export class Room {
+  readonly meeting: Meeting;
+  readonly local: LocalMedia;
+  readonly remote: RemoteMedia;
+  readonly #audioBox: HTMLElement;
+  readonly #listeners = new Set<() => void>();
+  #displayName = '';
+  #layout: 'grid' | 'speaker' = 'grid';
+  #pinned: string | undefined;
+  #speakers: readonly string[] = [];
+  #endedReason: string | undefined;
+  #selfPreview: HTMLCanvasElement | undefined;
+  #previewVideo: HTMLVideoElement | undefined;
+  #previewTimer: ReturnType<typeof setInterval> | undefined;
+
+  private constructor(meeting: Meeting, audioBox: HTMLElement) {
+    this.meeting = meeting;
+    this.#audioBox = audioBox;
+    this.local = new LocalMedia(meeting);
+    this.remote = new RemoteMedia(meeting, audioBox);
+    const changed = (): void => {
+      this.#changed();
+    };
+    for (const e of [
+      'participantJoined',
+      'participantLeft',
+      'participantUpdated',
+      'layoutChanged',
+      'stateChanged',
+    ] as const) {
+      meeting.events.on(e, changed);
+    }
+    meeting.events.on('activeSpeakers', (ids) => {
+      this.#speakers = ids;
+      this.#changed();
+    });
+    meeting.events.on('meetingEnded', (reason) => {
+      this.#endedReason = reason || 'The meeting has ended.';
+      this.#changed();
+    });
+    meeting.events.on('participantJoined', () => void this.#requestLayout());
+    meeting.events.on('participantLeft', () => void this.#requestLayout());
+    this.remote.events.on('tilesChanged', changed);
+  }
+
+  static async join(args: JoinArgs, signal?: AbortSignal): Promise<Room> {
+    const connector = webConnector({
+      webSocketUrl: args.config.webSocketUrl,
+      serverCertificateHashes: args.config.certificateHashes,
+      ...(args.transport === 'auto' ? {} : { only: args.transport }),
+    });
+    const videoCodecs = await videoCodecSupport();
+    const meeting = await Meeting.join(
+      {
+        api: args.api,
+        connector,
+        meeting: args.meeting,
+        displayName: args.displayName,
+        userToken: args.userToken,
+        capabilities: { videoCodecs: videoCodecs.length > 0 ? videoCodecs : ['VP8'], audioCodecs: ['Opus'] },
+      },
+      signal,
+    );
+    const box = document.createElement('div');
+    box.hidden = true;
+    document.body.append(box);
+    const room = new Room(meeting, box);
+    room.#displayName = args.displayName;
+    try {
+      const video = args.stream?.getVideoTracks()[0];
+      const audio = args.stream?.getAudioTracks()[0];
+      if (video !== undefined) {
+        room.#startPreview(video);
+        await room.local.setCamera(video);
+      }
+      if (audio !== undefined) await room.local.setMicrophone(audio);
+      await room.#requestLayout();
+    } catch (error) {
+      await room.leave();
+      throw error;
+    }
+    return room;
+  }
+
+  onChange(listener: () => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  snapshot(): RoomSnapshot {
+    const m = this.meeting;
+    const self = m.participantId;
+    const tiles: TileView[] = [];
+    const videoTiles = this.remote.tiles;
+    tiles.push({
+      key: `self-${self}`,
+      participantId: self,
+      name: `${this.#displayName} (you)`,
+      kind: 'camera',
+      self: true,
+      canvas: this.local.videoMuted ? undefined : this.#selfPreview,
+      audioMuted: this.local.audioMuted,
+      videoMuted: this.local.videoMuted,
+      speaking: this.#speakers[0] === self,
+      pinned: false,
+    });
+    for (const p of m.participants) {
+      const cam = videoTiles.find((t) => t.participantId === p.participantId && t.kind === 'camera');
+      tiles.push({
+        key: `cam-${p.participantId}`,
+        participantId: p.participantId,
+        name: p.name,
+        kind: 'camera',
+        self: false,
+        canvas: p.videoMuted ? undefined : cam?.video.canvas,
+        audioMuted: p.audioMuted,
+        videoMuted: p.videoMuted,
+        speaking: this.#speakers[0] === p.participantId,
+        pinned: this.#pinned === p.participantId,
+      });
+      for (const s of videoTiles.filter((t) => t.participantId === p.participantId && t.kind === 'screen')) {
+        tiles.push({
+          key: `screen-${s.forwardedStreamId}`,
+          participantId: p.participantId,
+          name: p.name,
+          kind: 'screen',
+          self: false,
+          canvas: s.video.canvas,
+          audioMuted: p.audioMuted,
+          videoMuted: false,
+          speaking: false,
+          pinned: false,
+        });
+      }
+    }
+    const rtt = m.signalingRttMs;
+    return {
+      state: m.state,
+      tiles,
+      participants: m.participants,
+      layout: this.#layout,
+      audioMuted: this.local.audioMuted,
+      videoMuted: this.local.videoMuted,
+      sharing: this.local.screenIds.length > 0,
+      isHost: m.isHost,
+      transport: m.transport,
+      quality: rtt === 0 || rtt < 150 ? 'good' : rtt < 400 ? 'fair' : 'poor',
+      endedReason: this.#endedReason,
+    };
+  }
+
+  /** Remote audio level of a participant, 0 (silence) .. 127 (loudest); for the UI meter and tests. */
+  audioLevel(participantId: string): number {
+    return 127 - this.remote.audioLevel(participantId);
+  }
+
+  async toggleAudio(): Promise<void> {
+    await this.local.setMuted({ audio: !this.local.audioMuted, video: this.local.videoMuted });
+    this.#changed();
+  }
+
+  async toggleVideo(): Promise<void> {
+    await this.local.setMuted({ audio: this.local.audioMuted, video: !this.local.videoMuted });
+    this.#changed();
+  }
+
+  async toggleScreenShare(): Promise<void> {
+    const ids = this.local.screenIds;
+    if (ids.length > 0) {
+      for (const id of ids) await this.local.removeScreen(id);
+    } else {
+      const stream = await navigator.mediaDevices.getDisplayMedia({ video: { frameRate: 15 }, audio: false });
+      const track = stream.getVideoTracks()[0];
+      if (track === undefined) return;
+      await this.local.addScreen(track);
+    }
+    this.#changed();
+  }
+
+  async switchDevice(kind: 'audioinput' | 'videoinput', deviceId: string): Promise<void> {
+    const stream = await navigator.mediaDevices.getUserMedia(
+      kind === 'videoinput'
+        ? { video: { deviceId: { exact: deviceId } } }
+        : { audio: { deviceId: { exact: deviceId } } },
+    );
+    const track = kind === 'videoinput' ? stream.getVideoTracks()[0] : stream.getAudioTracks()[0];
+    if (track === undefined) return;
+    if (kind === 'videoinput') {
+      this.#startPreview(track);
+      await this.local.setCamera(track);
+    } else {
+      await this.local.setMicrophone(track);
+    }
+    this.#changed();
+  }
+
+  async setLayout(layout: 'grid' | 'speaker'): Promise<void> {
+    this.#layout = layout;
+    await this.#requestLayout();
+    this.#changed();
+  }
+
+  async togglePin(participantId: string): Promise<void> {
+    this.#pinned = this.#pinned === participantId ? undefined : participantId;
+    await this.#requestLayout();
+    this.#changed();
+  }
+
+  async endForAll(): Promise<void> {
+    await this.meeting.endMeeting();
+  }
+
+  async leave(): Promise<void> {
+    clearInterval(this.#previewTimer);
+    await this.local.close();
+    await this.remote.close();
+    await this.meeting.leave();
+    this.#audioBox.remove();
+    this.#previewVideo?.remove();
+    this.#changed();
+  }
+
+  async #requestLayout(): Promise<void> {
+    if (this.meeting.state.state !== 'joined') return;
+    const others = this.meeting.participants;
+    // Enough slots for every camera plus screen shares.
+    const screens = others.reduce((n, p) => n + p.streams.filter((s) => s.kind === 'screen').length, 0);
+    const wanted = Math.max(1, others.length + screens);
+    const spec: LayoutSpec =
+      this.#layout === 'speaker'
+        ? { kind: 'speaker', thumbnails: Math.min(8, Math.max(1, wanted - 1)) }
+        : {
+            kind: 'grid',
+            rows: Math.ceil(wanted / Math.ceil(Math.sqrt(wanted))),
+            columns: Math.ceil(Math.sqrt(wanted)),
+          };
+    const pinned = this.#pinned === undefined ? [] : [this.#pinnedUserId(this.#pinned)];
+    await this.meeting.setLayout(spec, { pinned }).catch(() => undefined);
+  }
+
+  #pinnedUserId(participantId: string): string {
+    const p = this.meeting.participants.find((x) => x.participantId === participantId);
+    return p?.userId !== undefined && p.userId !== '' ? p.userId : participantId;
+  }
+
+  /** The self view draws the camera track through a hidden video element. */
+  #startPreview(track: MediaStreamTrack): void {
+    clearInterval(this.#previewTimer);
+    const video = (this.#previewVideo ??= document.createElement('video'));
+    video.muted = true;
+    video.playsInline = true;
+    video.srcObject = new MediaStream([track]);
+    void video.play().catch(() => undefined);
+    const canvas = (this.#selfPreview ??= document.createElement('canvas'));
+    this.#previewTimer = setInterval(() => {
+      if (video.videoWidth === 0) return;
+      canvas.width = video.videoWidth;
+      canvas.height = video.videoHeight;
+      canvas.getContext('2d')?.drawImage(video, 0, 0);
+    }, 100);
+  }
+
+  #changed(): void {
+    for (const l of this.#listeners) l();
+  }
+}
