@@ -2,7 +2,9 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import dgram from 'node:dgram';
 import { GREETING } from '../src/demo/echo-handlers.ts';
+import { connectWebTransport } from '../src/webtransport/client.ts';
 import { isTransportError } from '../src/webtransport/transport-error.ts';
 import { echoOnce, readAll, sha256, startEchoServer, within } from './helpers.ts';
 
@@ -204,6 +206,36 @@ describe('WebTransport over QUIC on loopback', () => {
       session.close();
     } finally {
       await t.server.close();
+    }
+  });
+
+  test('connect honours its AbortSignal and its deadline', async () => {
+    // A UDP port nobody answers on: the handshake never completes.
+    const silent = dgram.createSocket('udp4');
+    await new Promise<void>((resolve) => silent.bind(0, '127.0.0.1', resolve));
+    const url = `https://127.0.0.1:${String(silent.address().port)}/`;
+    try {
+      const controller = new AbortController();
+      const attempt = connectWebTransport(url, {
+        serverCertificateHashes: [new Uint8Array(32)],
+        signal: controller.signal,
+      });
+      setImmediate(() => {
+        controller.abort(new Error('user gave up'));
+      });
+      await assert.rejects(attempt, (e: unknown) => isTransportError(e, 'ABORTED'));
+      await assert.rejects(connectWebTransport(url, { signal: AbortSignal.abort() }), (e: unknown) =>
+        isTransportError(e, 'ABORTED'),
+      );
+      await assert.rejects(
+        connectWebTransport(url, {
+          serverCertificateHashes: [new Uint8Array(32)],
+          limits: { connectTimeoutMs: 200 },
+        }),
+        (e: unknown) => isTransportError(e, 'TIMEOUT'),
+      );
+    } finally {
+      silent.close();
     }
   });
 });

@@ -54,7 +54,7 @@ export async function connectWithInternals(
 ): Promise<ClientInternals> {
   const target = new URL(url);
   if (target.protocol !== 'https:') throw TransportError.invalidConfig('WebTransport URLs use https:');
-  options.signal?.throwIfAborted();
+  if (options.signal?.aborted) throw TransportError.aborted(options.signal.reason);
   const limits = resolveLimits(options.limits);
   const logger = options.logger ?? silentLogger;
   const hostname = target.hostname.replace(/^\[|\]$/g, '');
