@@ -71,6 +71,7 @@ test(
         maxDatagramSize?: number;
         bulkBytes?: number;
         bulkIntact?: boolean;
+        concurrentOk?: number;
       };
       assert.equal(result.error, undefined);
       assert.equal(result.ok, true);
@@ -79,6 +80,7 @@ test(
       assert.match(result.datagramEcho ?? '', /^datagram \d$/);
       assert.equal(result.bulkBytes, 4 * 1024 * 1024);
       assert.equal(result.bulkIntact, true);
+      assert.equal(result.concurrentOk, 50);
       assert.ok((result.maxDatagramSize ?? 0) > 1000);
       assert.deepEqual(requests, [`/echo http://localhost:${webPort}`]);
       assert.equal(sessions.length, 1);

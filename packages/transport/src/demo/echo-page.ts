@@ -29,6 +29,17 @@ try {
   result.bidiEcho = await new Response(bidi.readable).text();
   log('bidi echo: ' + result.bidiEcho);
 
+  // 50 bidi streams at once, each with its own bytes.
+  const many = await Promise.all(Array.from({ length: 50 }, async (_, i) => {
+    const s = await transport.createBidirectionalStream();
+    const sw = s.writable.getWriter();
+    await sw.write(new TextEncoder().encode('stream ' + i));
+    await sw.close();
+    return (await new Response(s.readable).text()) === 'stream ' + i;
+  }));
+  result.concurrentOk = many.filter(Boolean).length;
+  log('50 concurrent streams echoed: ' + result.concurrentOk);
+
   // 4 MB through a bidi echo, compared by SHA-256: exercises flow control both ways.
   const big = new Uint8Array(4 * 1024 * 1024);
   for (let i = 0; i < big.length; i += 65536) crypto.getRandomValues(big.subarray(i, i + 65536));
