@@ -63,6 +63,7 @@ describe('MediaHandlerCore over in-memory sessions', () => {
       sent.push(checksum(payload));
       await video.send(payload, i % 50 === 0);
       await audio.send(randomBytes(80), false, 30);
+      await new Promise((r) => setImmediate(r)); // paced, as capture is
     }
     await until(
       () => b.frames(alice.video).length === 200 && b.frames(alice.audio).length === 200,

@@ -1,6 +1,8 @@
 import { encodeStreamHeader, FRAME_HEADER_BYTES, type StreamHeader } from '@darktower/protocol';
 import type { FrameSink } from '../core/frame.ts';
 
+const MAX_INFLIGHT_WRITES = 32;
+
 /**
  * A forwarded stream on its own unidirectional stream: the 32-byte stream header, then frames. Opening is
  * asynchronous; writes before it completes wait (the SubscriberOutput queue holds frames meanwhile). A relabelled
@@ -11,6 +13,8 @@ export class StreamSink implements FrameSink {
   #writer: WritableStreamDefaultWriter<Uint8Array> | undefined;
   #failure: unknown;
   #closed = false;
+  #inflight = 0;
+  #wakeWriter: (() => void) | undefined;
 
   constructor(open: () => Promise<WritableStream<Uint8Array>>, header: StreamHeader) {
     this.#opening = open().then((writable) => {
@@ -30,14 +34,34 @@ export class StreamSink implements FrameSink {
       throw this.#failure instanceof Error ? this.#failure : new Error('stream failed');
     const writer = this.#writer;
     if (writer === undefined) return this.#opening.then(() => this.write(wire, header));
-    if (header === undefined) writer.write(wire).catch(this.#fail);
+    if (header === undefined) this.#send(writer, wire);
     else {
-      writer.write(header).catch(this.#fail);
-      writer.write(wire.subarray(FRAME_HEADER_BYTES)).catch(this.#fail);
+      this.#send(writer, header);
+      this.#send(writer, wire.subarray(FRAME_HEADER_BYTES));
     }
-    const size = writer.desiredSize;
-    if (size !== null && size <= 0) return writer.ready;
+    // A few writes may be in flight (the transport takes them per event-loop turn); beyond that the output waits
+    // and its own bounded queue, with the drop policy, takes over.
+    if (this.#inflight >= MAX_INFLIGHT_WRITES) {
+      return new Promise<void>((resolve) => (this.#wakeWriter = resolve));
+    }
   }
+
+  #send(writer: WritableStreamDefaultWriter<Uint8Array>, chunk: Uint8Array): void {
+    this.#inflight++;
+    writer.write(chunk).then(this.#settled, (error: unknown) => {
+      this.#fail(error);
+      this.#settled();
+    });
+  }
+
+  readonly #settled = (): void => {
+    this.#inflight--;
+    if (this.#inflight < MAX_INFLIGHT_WRITES) {
+      const wake = this.#wakeWriter;
+      this.#wakeWriter = undefined;
+      wake?.();
+    }
+  };
 
   close(): void {
     if (this.#closed) return;
@@ -47,5 +71,8 @@ export class StreamSink implements FrameSink {
 
   readonly #fail = (error: unknown): void => {
     this.#failure ??= error ?? new Error('stream failed');
+    const wake = this.#wakeWriter;
+    this.#wakeWriter = undefined;
+    wake?.();
   };
 }

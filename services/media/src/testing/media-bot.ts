@@ -47,6 +47,7 @@ export class BotPublisher {
 
   /** Sends one frame; `key` matters for video only. Resolves when the stream accepted it (backpressure). */
   async send(payload: Uint8Array, key = false, audioLevel?: number): Promise<void> {
+    if ((this.#writer.desiredSize ?? 1) <= 0) await this.#writer.ready;
     const frameType =
       this.#type === 'video' ? (key ? FrameType.VideoKey : FrameType.VideoDelta) : FrameType.Audio;
     const header: FrameHeader = {
@@ -60,8 +61,11 @@ export class BotPublisher {
       audioLevel:
         audioLevel === undefined ? undefined : { level: audioLevel, voiceActivity: audioLevel < 60 },
     };
-    await this.#writer.ready;
-    await this.#writer.write(encodeMediaFrame(header, payload));
+    // Not awaiting the write itself: the transport takes writes per event-loop turn, and a camera does not wait
+    // for one frame to leave before capturing the next. `ready` above is the backpressure.
+    this.#writer.write(encodeMediaFrame(header, payload)).catch((e: unknown) => {
+      this.failure = e;
+    });
   }
 
   /** Writes raw bytes (hostile input tests). */
