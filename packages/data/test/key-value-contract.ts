@@ -157,6 +157,9 @@ export function keyValueContract(name: string, makeTarget: () => Promise<KeyValu
       await assert.rejects(a.get('wt:h'), code(DataErrorCode.kvWrongType));
       await assert.rejects(a.getDel('wt:h'), code(DataErrorCode.kvWrongType));
       await assert.rejects(a.smembers('wt:h'), code(DataErrorCode.kvWrongType));
+      // A failed incrBy leaves the key exactly as it was (no TTL added either).
+      await assert.rejects(a.incrBy('wt:h', 1, { ttlMs: 60_000 }), code(DataErrorCode.kvWrongType));
+      assert.equal(await a.ttl('wt:h'), undefined);
       // set replaces whatever was there.
       await a.set('wt:h', 'now a string');
       assert.equal(await a.get('wt:h'), 'now a string');

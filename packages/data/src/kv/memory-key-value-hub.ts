@@ -87,7 +87,8 @@ export class MemoryKeyValueHub {
       this.#write(key, { type: 'string', value: String(by), expiresAt: this.#expiry(ttlMs) });
       return by;
     }
-    if (entry.type !== 'string' || !/^-?\d{1,19}$/.test(entry.value)) throw DataError.kvWrongType(key);
+    // Redis accepts only canonical integers: no "+1", "01", "-0" or spaces.
+    if (entry.type !== 'string' || !/^(?:0|-?[1-9]\d{0,18})$/.test(entry.value)) throw DataError.kvWrongType(key);
     const next = Number(entry.value) + by;
     if (!Number.isSafeInteger(next)) throw DataError.invalidArgument(`increment would overflow key "${key}"`);
     entry.value = String(next);

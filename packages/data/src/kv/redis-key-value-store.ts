@@ -36,6 +36,12 @@ type Client = ReturnType<typeof makeClient>;
 
 const SCAN_COUNT = 250;
 
+/** INCRBY, then a TTL only if the key has none (PEXPIRE NX, Redis 7); atomic, one round trip. */
+const INCR_WITH_TTL = `
+local value = redis.call('INCRBY', KEYS[1], ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[2], 'NX')
+return value`;
+
 /**
  * KeyValueStore on Redis (node-redis 6). One connection for commands, a second one (opened on the
  * first subscribe) for pub/sub. Both reconnect with capped exponential backoff; connection errors
@@ -136,9 +142,12 @@ export class RedisKeyValueStore implements KeyValueStore {
       const amount = this.#check.increment(by);
       const ttl = this.#check.ttl(options.ttlMs);
       if (ttl === undefined) return this.#client.incrBy(full, amount);
-      // One round trip, atomic: the TTL is set only if the key has none (PEXPIRE NX, Redis 7).
-      const [value] = await this.#client.multi().incrBy(full, amount).pExpire(full, ttl, 'NX').exec();
-      return Number(value);
+      // A script, not MULTI: if INCRBY fails (wrong type), MULTI would still run the PEXPIRE.
+      const reply = await this.#client.eval(INCR_WITH_TTL, {
+        keys: [full],
+        arguments: [String(amount), String(ttl)],
+      });
+      return Number(reply);
     });
   }
 
@@ -316,7 +325,7 @@ async function shutdown(client: Client): Promise<void> {
 function mapError(command: string, error: unknown): DataError {
   if (error instanceof DataError) return error;
   if (error instanceof ErrorReply) {
-    if (error.message.startsWith('WRONGTYPE') || error.message.includes('not an integer')) {
+    if (error.message.includes('WRONGTYPE') || error.message.includes('not an integer')) {
       return new DataError('DATA_KV_WRONG_TYPE', `${command}: ${error.message}`, { cause: error });
     }
   }
