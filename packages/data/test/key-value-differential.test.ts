@@ -36,7 +36,8 @@ async function apply(store: KeyValueStore, o: Op): Promise<unknown> {
       case 'get':
         return await store.get(o.k);
       case 'set':
-        return await store.set(o.k, o.v, { ttlMs: o.ttl });
+        await store.set(o.k, o.v, { ttlMs: o.ttl });
+        return 'ok';
       case 'setIfAbsent':
         return await store.setIfAbsent(o.k, o.v, { ttlMs: o.ttl });
       case 'del':
