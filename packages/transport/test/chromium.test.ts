@@ -72,6 +72,7 @@ test(
         bulkBytes?: number;
         bulkIntact?: boolean;
         concurrentOk?: number;
+        uniEcho?: string;
       };
       assert.equal(result.error, undefined);
       assert.equal(result.ok, true);
@@ -80,6 +81,7 @@ test(
       assert.match(result.datagramEcho ?? '', /^datagram \d$/);
       assert.equal(result.bulkBytes, 4 * 1024 * 1024);
       assert.equal(result.bulkIntact, true);
+      assert.equal(result.uniEcho, 'page uni stream');
       assert.equal(result.concurrentOk, 50);
       assert.ok((result.maxDatagramSize ?? 0) > 1000);
       assert.deepEqual(requests, [`/echo http://localhost:${webPort}`]);

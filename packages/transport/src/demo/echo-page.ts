@@ -22,6 +22,14 @@ try {
   result.greeting = await new Response(uni.value).text();
   log('server uni stream: ' + result.greeting);
 
+  // A uni stream from the page; the server answers on a new uni stream of its own.
+  const up = (await transport.createUnidirectionalStream()).getWriter();
+  await up.write(new TextEncoder().encode('page uni stream'));
+  await up.close();
+  const uniBack = await uniReader.read();
+  result.uniEcho = await new Response(uniBack.value).text();
+  log('uni echo: ' + result.uniEcho);
+
   const bidi = await transport.createBidirectionalStream();
   const w = bidi.writable.getWriter();
   const sent = new TextEncoder().encode('ping over a bidi stream');
