@@ -1,5 +1,6 @@
 // Shared helpers of the manifest tests: rendering every kustomization under infra/ and reading typed fields.
 import { fileURLToPath } from 'node:url';
+export { render } from './kustomize.ts';
 import { isObject, render, type Json, type JsonObject, type K8sObject } from './kustomize.ts';
 
 export const INFRA = fileURLToPath(new URL('..', import.meta.url));
@@ -15,8 +16,28 @@ export const DEPLOYABLE = [
 
 /** Each Dark Tower service: its manifest folder, workload kind and name, and its config source. */
 export const SERVICES = [
-  { short: 'ac', dir: 'ac-service', kind: 'StatefulSet', name: 'ac-service', svc: 'auth', env: 'AUTH' },
-  { short: 'gc', dir: 'global-controller', kind: 'Deployment', name: 'gc-service', svc: 'global', env: 'GC' },
+  {
+    short: 'ac',
+    dir: 'ac-service',
+    kind: 'StatefulSet',
+    name: 'ac-service',
+    svc: 'auth',
+    env: 'AUTH',
+    config: 'services/auth/src/config.ts',
+    main: 'services/auth/dist/main.js',
+    region: undefined,
+  },
+  {
+    short: 'gc',
+    dir: 'global-controller',
+    kind: 'Deployment',
+    name: 'gc-service',
+    svc: 'global',
+    env: 'GC',
+    config: 'services/global/src/config.ts',
+    main: 'services/global/dist/main.js',
+    region: 'REGION',
+  },
   {
     short: 'mc',
     dir: 'meeting-controller',
@@ -24,8 +45,22 @@ export const SERVICES = [
     name: 'mc-service',
     svc: 'meeting',
     env: 'MC',
+    config: 'services/meeting/src/config.ts',
+    main: 'services/meeting/dist/main.js',
+    region: 'REGION',
   },
-  { short: 'mh', dir: 'media-handler', kind: 'Deployment', name: 'mh-service', svc: 'media', env: 'MH' },
+  {
+    short: 'mh',
+    dir: 'media-handler',
+    kind: 'Deployment',
+    name: 'mh-service',
+    svc: 'media',
+    env: 'MH',
+    config: 'services/media/src/service/config.ts',
+    // services/media compiles with rootDir "." (its package.json exports ./dist/src/index.js).
+    main: 'services/media/dist/src/main.js',
+    region: 'MH_REGION',
+  },
 ] as const;
 
 const cache = new Map<string, K8sObject[]>();
