@@ -92,7 +92,15 @@ async function main(): Promise<void> {
   const opsPort = await freePort();
   const child = spawn(
     join(root, 'node_modules/.bin/node'),
-    ['--conditions=source', '--import', 'tsx', join(here, '../src/main.ts')],
+    [
+      ...(process.env.BENCH_CPU_PROF === undefined
+        ? []
+        : ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]),
+      '--conditions=source',
+      '--import',
+      'tsx',
+      join(here, '../src/main.ts'),
+    ],
     {
       cwd: root,
       env: {

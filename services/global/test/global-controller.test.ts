@@ -28,7 +28,7 @@ describe('Global Controller: two instances, two meeting controllers, PostgreSQL 
       DATABASE_URL: db.url,
       REDIS_URL: testRedisUrl(),
       GC_REDIS_PREFIX: uniquePrefix('gc'),
-      MC_HEARTBEAT_TIMEOUT: '1500ms',
+      MC_HEARTBEAT_TIMEOUT: '3s',
       GC_SWEEP_INTERVAL: '10m',
       TENANT_BASE_DOMAIN: 'darktower.example',
     };
@@ -247,38 +247,49 @@ describe('Global Controller: two instances, two meeting controllers, PostgreSQL 
     try {
       await mc3.register(a.url, await identity.service('svc-meeting'));
       beating.add(mc3);
-      let onMc3: string | undefined;
-      for (let i = 0; i < 30 && onMc3 === undefined; i++) {
+      const onMc3: string[] = [];
+      for (let i = 0; i < 40 && onMc3.length < 2; i++) {
         const r = await call(a.url, 'POST', '/api/v1/meetings', {
           token: alice,
           body: { display_name: `d${i}` },
         });
-        if (r.body.meeting_controller_url === mc3.clientUrl) onMc3 = r.body.meeting_id as string;
+        if (r.body.meeting_controller_url === mc3.clientUrl) onMc3.push(r.body.meeting_id as string);
       }
-      assert.ok(onMc3 !== undefined, 'some meeting landed on mc-3');
+      const [first, second] = onMc3;
+      assert.ok(first !== undefined && second !== undefined, 'two meetings landed on mc-3');
       beating.delete(mc3);
       await mc3.close();
-      await new Promise((resolve) => setTimeout(resolve, 1800));
-      const viaB = await call(b.url, 'GET', `/api/v1/meetings/${onMc3}`, { token: alice });
+      await new Promise((resolve) => setTimeout(resolve, 3300)); // past the 3 s heartbeat timeout
+
+      // Read path: the first meeting moves when it is read, and both instances agree on where.
+      const viaB = await call(b.url, 'GET', `/api/v1/meetings/${first}`, { token: alice });
       assert.equal(viaB.status, 200, JSON.stringify(viaB.body));
       assert.ok([mc1.clientUrl, mc2.clientUrl].includes(viaB.body.meeting_controller_url as string));
-      const viaA = await call(a.url, 'GET', `/api/v1/meetings/${onMc3}`, { token: alice });
+      const viaA = await call(a.url, 'GET', `/api/v1/meetings/${first}`, { token: alice });
       assert.equal(
         viaA.body.meeting_controller_url,
         viaB.body.meeting_controller_url,
         'both instances agree',
       );
       const newOwner = viaB.body.meeting_controller_url === mc1.clientUrl ? mc1 : mc2;
-      assert.ok(newOwner.meetings.has(onMc3), 'the new controller was told through AssignMeeting');
-      // The heartbeat of a forgotten-then-returning controller asks it to register again.
-      const ghost = await TestMeetingController.start('mc-ghost');
-      try {
-        await assert.rejects(ghost.heartbeat(), /register first/);
-      } finally {
-        await ghost.close();
-      }
+      assert.ok(newOwner.meetings.has(first), 'the new controller was told through AssignMeeting');
+
+      // Sweep path: the second meeting moves without anyone reading it.
+      assert.ok(!mc1.meetings.has(second) && !mc2.meetings.has(second));
+      assert.ok((await b.gc.module.sweep()) >= 1);
+      assert.ok(mc1.meetings.has(second) || mc2.meetings.has(second), 'the sweep reassigned it');
     } finally {
       beating.delete(mc3);
+    }
+  });
+
+  test('a heartbeat from a controller the registry does not know asks it to register again', async () => {
+    const ghost = await TestMeetingController.start('mc-ghost');
+    try {
+      ghost.connect(a.url, await identity.service('svc-meeting'));
+      assert.deepEqual(await ghost.heartbeat(), { reregister: true, assignments: [] });
+    } finally {
+      await ghost.close();
     }
   });
 

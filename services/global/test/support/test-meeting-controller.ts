@@ -89,16 +89,23 @@ export class TestMeetingController implements AsyncDisposable {
     return `https://${this.id}.mc.test/wt`;
   }
 
+  /** Sets up the client to the Global Controller without registering. */
+  connect(gcUrl: string, serviceToken: string): Client<typeof GlobalControllerService> {
+    const gc = createClient(
+      GlobalControllerService,
+      createConnectTransport({ baseUrl: gcUrl, httpVersion: '1.1' }),
+    );
+    this.#gc = gc;
+    this.#serviceToken = serviceToken;
+    return gc;
+  }
+
   async register(
     gcUrl: string,
     serviceToken: string,
   ): Promise<{ heartbeatIntervalMs: number; assignments: string[] }> {
-    this.#gc = createClient(
-      GlobalControllerService,
-      createConnectTransport({ baseUrl: gcUrl, httpVersion: '1.1' }),
-    );
-    this.#serviceToken = serviceToken;
-    const res = await this.#gc.registerMeetingController(
+    const gc = this.connect(gcUrl, serviceToken);
+    const res = await gc.registerMeetingController(
       {
         controller: {
           controllerId: this.id,
