@@ -72,7 +72,8 @@ export class QuicStream {
               this.#finishRead();
             },
           },
-          { highWaterMark: 1 },
+          // Nothing is read ahead of the application: what it has not asked for stays in quiche (flow control).
+          { highWaterMark: 0 },
         )
       : undefined;
     this.writable = options.write
