@@ -10,6 +10,8 @@ const MAIN = new URL('../../../../services/media/src/main.ts', import.meta.url).
 
 export interface MediaHandlerProcess extends AsyncDisposable {
   readonly media: string;
+  /** MediaHandlerService base URL; its /media path is the WebSocket fallback. */
+  readonly rpc: string;
   readonly certificateHash: string;
   readonly client: Client<typeof MediaHandlerService>;
 }
@@ -60,6 +62,7 @@ export async function startMediaHandler(env: Record<string, string> = {}): Promi
   );
   return {
     media: ready.media,
+    rpc: ready.rpc,
     certificateHash: ready.certificateHash,
     client,
     [Symbol.asyncDispose]: () =>

@@ -11,6 +11,8 @@ export interface VideoRenderStats {
   framesDrawn: number;
   /** Capture-to-render latency samples, ms (the last 600). */
   glassToGlassMs: number[];
+  /** Capture-to-arrival latency samples, ms (the last 600): the network and forwarding part. */
+  transitMs: number[];
   firstFrameAt: number | undefined;
 }
 
@@ -20,6 +22,7 @@ export class RemoteVideo implements AsyncDisposable {
     framesDecoded: 0,
     framesDrawn: 0,
     glassToGlassMs: [],
+    transitMs: [],
     firstFrameAt: undefined,
   };
   readonly #scope = new Scope();
@@ -52,6 +55,8 @@ export class RemoteVideo implements AsyncDisposable {
       this.#needKey = true;
     }
     this.#buffer.push(frame.header, frame, frame.receivedAtUs);
+    this.stats.transitMs.push((frame.receivedAtUs - frame.header.timestamp) / 1000);
+    if (this.stats.transitMs.length > 600) this.stats.transitMs.shift();
     this.#schedule();
   }
 
