@@ -292,7 +292,11 @@ export class H3Connection implements RouterHost, SessionHost, RequestOwner {
   sessionRefused(req: RequestStream, status: number): void {
     this.#router.unpark(req.id);
     if (this.role === 'client') {
-      this.#o.onClientResult?.(TransportError.refused(status));
+      this.#o.onClientResult?.(
+        status === 0
+          ? TransportError.connectFailed('the server ended the CONNECT stream without a response')
+          : TransportError.refused(status),
+      );
       this.close(H3_CODES.NO_ERROR, 'session refused');
     }
   }

@@ -159,6 +159,7 @@ export class WebTransportServer implements AsyncDisposable {
     await Promise.all([...this.#connections].map((c) => c.goAway({ closeCode: 0, reason }, graceMs)));
     this.#scheduler.flushNow();
     this.#scheduler.cancel();
+    this.#state = { state: 'closed' };
     if (wasListening) {
       await new Promise<void>((resolve) => {
         this.#socket.close(() => {
@@ -166,7 +167,6 @@ export class WebTransportServer implements AsyncDisposable {
         });
       });
     }
-    this.#state = { state: 'closed' };
     this.#resolveClosed();
   }
 
@@ -283,7 +283,8 @@ export class WebTransportServer implements AsyncDisposable {
       limits: this.#limits,
       logger: this.#logger,
       sendPacket: (packet, to) => {
-        this.#socket.send(packet, to.port, to.host);
+        // A connection still draining when the socket closed has nothing left to say.
+        if (this.#state.state !== 'closed') this.#socket.send(packet, to.port, to.host);
       },
       // async: a handler that throws synchronously becomes a rejection (answered with 500), not a crash.
       onRequest: async (request) => (onRequest ? onRequest(request) : { accept: true as const }),
