@@ -6,9 +6,7 @@ import dgram from 'node:dgram';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { StreamType } from '@darktower/protocol';
-import { connectWebTransport } from '@darktower/transport';
-import { MediaBot, wallClockUs, type BotPublisher } from '../src/testing/media-bot.ts';
+import { wallClockUs } from '../src/testing/media-bot.ts';
 import { Child, type CpuMem } from './child.ts';
 import { runCoreBench } from './core-bench.ts';
 import { percentile, round } from './stats.ts';
@@ -76,65 +74,58 @@ function summarize(
   };
 }
 
-async function runQuic(rateIn: number): Promise<RunResult & { heapBytesPerStream: number }> {
+async function runQuic(rateIn: number): Promise<RunResult> {
   const child = new Child(resolve(here, 'handler-child.ts'));
   const ready = (await child.ready) as { url: string; hash: string };
-  const hash = new Uint8Array(Buffer.from(ready.hash, 'base64'));
-  const base = await child.ask<CpuMem>({ type: 'stats' });
-  const connect = async (pid: string, onFrame?: Parameters<typeof MediaBot.connect>[2]) => {
-    const reg = await child.ask<{ token: string; video: string }>({ type: 'register', participantId: pid });
-    const bot = await MediaBot.connect(
-      await connectWebTransport(ready.url, { serverCertificateHashes: [hash] }),
-      reg.token,
-      onFrame,
-    );
-    return { bot, video: reg.video };
-  };
-  let measuring = false;
-  let received = 0;
-  const delays: number[] = [];
-  const subs = [];
+  const pubProc = new Child(resolve(here, 'bots-child.ts'));
+  const subProc = new Child(resolve(here, 'bots-child.ts'));
+  await Promise.all([pubProc.ready, subProc.ready]);
+  const subTokens: string[] = [];
   for (let s = 0; s < M; s++) {
-    subs.push(
-      await connect(`sub${s}`, {
-        record: false,
-        onFrame: (_id, f) => {
-          if (!measuring) return;
-          received++;
-          delays.push(f.receivedAtUs - f.header.timestamp);
-        },
-      }),
+    subTokens.push(
+      (await child.ask<{ token: string }>({ type: 'register', participantId: `sub${s}` })).token,
     );
   }
-  const pubs: { bot: MediaBot; pub: BotPublisher }[] = [];
-  let version = 0;
+  await subProc.ask({ type: 'connect', url: ready.url, hash: ready.hash, tokens: subTokens, streams: [] });
+  const pubTokens: string[] = [];
+  const streams: string[] = [];
   for (let p = 0; p < N; p++) {
-    const { bot, video } = await connect(`pub${p}`);
-    await child.ask({ type: 'route', source: video, to: subs.map((_, s) => `sub${s}`), version: ++version });
-    const pub = await bot.publish(video, StreamType.VIDEO_CAMERA, 'vp09');
-    await pub.send(randomBytes(PAYLOAD), true);
-    pubs.push({ bot, pub });
+    const reg = await child.ask<{ token: string; video: string }>({
+      type: 'register',
+      participantId: `pub${p}`,
+    });
+    await child.ask({
+      type: 'route',
+      source: reg.video,
+      to: subTokens.map((_, s) => `sub${s}`),
+      version: p + 1,
+    });
+    pubTokens.push(reg.token);
+    streams.push(reg.video);
   }
-  const payload = randomBytes(PAYLOAD); // opaque bytes; content does not matter to the handler
-  const warmEnd = performance.now() + WARMUP_MS;
-  await Promise.all(pubs.map(({ pub }) => paced(rateIn / N, warmEnd, () => pub.send(payload))));
+  await pubProc.ask({ type: 'connect', url: ready.url, hash: ready.hash, tokens: pubTokens, streams });
+  await pubProc.ask({ type: 'publish', ratePerPublisher: rateIn / N, ms: WARMUP_MS, payload: PAYLOAD });
   await sleep(200);
-  measuring = true;
+  await subProc.ask({ type: 'measure', on: true });
   const before = await child.ask<CpuMem>({ type: 'stats' });
   const t0 = performance.now();
-  const end = t0 + DURATION_MS;
-  const sent = await Promise.all(pubs.map(({ pub }) => paced(rateIn / N, end, () => pub.send(payload))));
+  const { sent } = await pubProc.ask<{ sent: number }>({
+    type: 'publish',
+    ratePerPublisher: rateIn / N,
+    ms: DURATION_MS,
+    payload: PAYLOAD,
+  });
   const after = await child.ask<CpuMem>({ type: 'stats' });
   const seconds = (performance.now() - t0) / 1000;
   await sleep(300); // frames in flight still count as forwarded
-  measuring = false;
-  const sentIn = sent.reduce((a, b) => a + b, 0);
-  const result = summarize(delays, received, sentIn, seconds, before, after);
-  for (const s of subs) s.bot.close();
-  for (const p of pubs) p.bot.close();
+  const { received, delays } = await subProc.ask<{ received: number; delays: number[] }>({
+    type: 'measure',
+    on: false,
+  });
+  const result = summarize(delays, received, sent, seconds, before, after);
+  await Promise.all([pubProc.exit(), subProc.exit()]);
   await child.exit();
-  const streams = N + N * M; // ingest + egress streams
-  return { ...result, heapBytesPerStream: Math.round((after.mem.heapUsed - base.mem.heapUsed) / streams) };
+  return result;
 }
 
 async function runUdp(rateIn: number): Promise<RunResult> {
@@ -204,7 +195,7 @@ async function runUdp(rateIn: number): Promise<RunResult> {
   return result;
 }
 
-const loadsIn = (process.env.BENCH_RATES ?? '2000,1000').split(',').map(Number);
+const loadsIn = (process.env.BENCH_RATES ?? '4000,2000,1000').split(',').map(Number);
 const results: Record<string, unknown> = {
   name: 'media',
   date: new Date().toISOString(),

@@ -273,7 +273,21 @@ export function frameBytes(header: FrameHeader, payload: Uint8Array): Uint8Array
   return out;
 }
 
-/** Wall clock in whole microseconds, sub-millisecond resolution (comparable across processes on one machine). */
+/**
+ * Wall clock in whole microseconds with sub-millisecond resolution, comparable across processes on one machine:
+ * performance.now() anchored at the edge of a Date.now() millisecond tick (performance.timeOrigin alone can be off
+ * by tens of milliseconds between processes).
+ */
 export function wallClockUs(): number {
-  return Math.round((performance.timeOrigin + performance.now()) * 1000);
+  clockOffsetUs ??= calibrate();
+  return Math.round(clockOffsetUs + performance.now() * 1000);
+}
+
+let clockOffsetUs: number | undefined;
+
+function calibrate(): number {
+  const start = Date.now();
+  let now = start;
+  while (now === start) now = Date.now(); // spin to the next millisecond edge (at most 1 ms)
+  return now * 1000 - performance.now() * 1000;
 }
