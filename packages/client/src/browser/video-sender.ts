@@ -23,7 +23,7 @@ export class VideoSender implements AsyncDisposable {
   #forceKey = true;
   #lastKeyAt = 0;
   #keyIntervalMs: number;
-  readonly stats = { framesIn: 0, framesEncoded: 0, framesDropped: 0 };
+  readonly stats = { framesIn: 0, framesEncoded: 0, framesDropped: 0, lastEncodeMs: 0, lastSendMs: 0 };
   readonly done: Promise<void>;
 
   constructor(track: MediaStreamTrack, publication: LocalPublication, options: VideoSenderOptions = {}) {
@@ -117,9 +117,14 @@ export class VideoSender implements AsyncDisposable {
     const capturedUs = this.#captureTimes.get(chunk.timestamp) ?? Date.now() * 1000;
     this.#captureTimes.delete(chunk.timestamp);
     this.stats.framesEncoded++;
-    void this.#publication
-      .send({ data, key: chunk.type === 'key', timestampUs: capturedUs })
-      .catch(() => undefined);
+    const now = Date.now();
+    this.stats.lastEncodeMs = now - capturedUs / 1000;
+    void this.#publication.send({ data, key: chunk.type === 'key', timestampUs: capturedUs }).then(
+      () => {
+        this.stats.lastSendMs = Date.now() - now;
+      },
+      () => undefined,
+    );
   }
 
   async close(): Promise<void> {

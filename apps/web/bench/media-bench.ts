@@ -1,0 +1,101 @@
+// `npm run bench -w @darktower/web`: the browser media path in headless Chromium on loopback, through a real Media
+// Handler process. Writes bench/results/web.json.
+//   - glass-to-glass at 640x480 (capture timestamp carried in the DART frame header, measured when the decoded
+//     frame is drawn), and the capture-to-arrival part of it, over 10 s of steady state;
+//   - media join to first remote frame: open the media session (WebTransport + auth), publish, and draw the first
+//     frame of a participant already publishing; 20 joins;
+//   - leak check: 100 join/leave cycles in one page; heap after forced GC, and Chromium's warnings about
+//     VideoFrames / codecs garbage-collected without close().
+// The Meeting Controller is not in this path (see README: the full-stack join waits for the dev stack).
+import { mkdirSync, writeFileSync } from 'node:fs';
+import type { CDPSession, Page } from 'playwright-core';
+import { MediaRig } from '../test/support/media-rig.ts';
+
+const q = (values: number[], p: number): number => {
+  const s = values.filter(Number.isFinite).sort((a, b) => a - b);
+  return s.length === 0
+    ? Number.NaN
+    : Math.round((s[Math.min(s.length - 1, Math.floor(s.length * p))] ?? 0) * 10) / 10;
+};
+
+async function heapMb(cdp: CDPSession): Promise<number> {
+  await cdp.send('HeapProfiler.collectGarbage');
+  const usage = (await cdp.send('Runtime.getHeapUsage')) as { usedSize: number };
+  return Math.round((usage.usedSize / 1048576) * 10) / 10;
+}
+
+const cycles = Number(process.env.LEAK_CYCLES ?? 100);
+const joins = Number(process.env.JOINS ?? 20);
+await using rig = await MediaRig.start({ MH_AUDIO_AS_DATAGRAMS: '1' });
+const alice = await rig.register('alice');
+const viewer = await rig.register('viewer');
+await rig.route(alice, viewer);
+const alicePage = await rig.newPage();
+await rig.startIn(alicePage, alice);
+
+// Glass-to-glass, steady state.
+const viewerPage = await rig.newPage();
+await rig.startIn(viewerPage, viewer);
+await MediaRig.waitFor(viewerPage, 'frames', (s) => (s.videos[0]?.framesDrawn ?? 0) > 20);
+await new Promise((r) => setTimeout(r, 3_000)); // past encoder start-up
+const g2g: number[] = [];
+const transit: number[] = [];
+for (let i = 0; i < 5; i++) {
+  await new Promise((r) => setTimeout(r, 2_000));
+  const s = await MediaRig.stats(viewerPage);
+  g2g.push(...(s.videos[0]?.glassToGlassMs.slice(-40) ?? []));
+  transit.push(...(s.videos[0]?.transitMs.slice(-40) ?? []));
+}
+await MediaRig.stop(viewerPage);
+console.log(`glass-to-glass 640x480: p50 ${q(g2g, 0.5)} ms, p95 ${q(g2g, 0.95)} ms (${g2g.length} frames)`);
+
+// Join to first remote frame (media path).
+async function joinOnce(page: Page): Promise<number> {
+  const p = await rig.register('joiner');
+  await rig.route(alice, p);
+  await rig.startIn(page, p);
+  const s = await MediaRig.waitFor(page, 'first frame', (x) => x.videos[0]?.firstFrameMs !== undefined);
+  await MediaRig.stop(page);
+  return s.videos[0]?.firstFrameMs ?? Number.NaN;
+}
+const joinPage = await rig.newPage();
+const joinMs: number[] = [];
+for (let i = 0; i < joins; i++) joinMs.push(await joinOnce(joinPage));
+console.log(
+  `media join to first remote frame: p50 ${q(joinMs, 0.5)} ms, p95 ${q(joinMs, 0.95)} ms (${joins} joins)`,
+);
+
+// Leak check.
+const leakPage = await rig.newPage();
+const warnings: string[] = [];
+leakPage.on('console', (m) => {
+  if (/garbage collected|without being closed|not closed/i.test(m.text())) warnings.push(m.text());
+});
+const cdp = await leakPage.context().newCDPSession(leakPage);
+await joinOnce(leakPage);
+const heapBefore = await heapMb(cdp);
+for (let i = 0; i < cycles; i++) await joinOnce(leakPage);
+const heapAfter = await heapMb(cdp);
+console.log(
+  `${cycles} join/leave cycles: heap ${heapBefore} -> ${heapAfter} MB, unclosed-object warnings: ${warnings.length}`,
+);
+
+const result = {
+  name: 'web',
+  environment:
+    'headless Chromium (Debian) on loopback, real Media Handler process, 2-core machine shared with other work',
+  glass_to_glass_640x480_ms: { p50: q(g2g, 0.5), p95: q(g2g, 0.95), samples: g2g.length },
+  capture_to_arrival_ms: { p50: q(transit, 0.5), p95: q(transit, 0.95) },
+  media_join_to_first_remote_frame_ms: { p50: q(joinMs, 0.5), p95: q(joinMs, 0.95), joins },
+  leak: {
+    cycles,
+    heap_mb_before: heapBefore,
+    heap_mb_after: heapAfter,
+    unclosed_warnings: warnings.length,
+    examples: warnings.slice(0, 3),
+  },
+  measured_at: new Date().toISOString(),
+};
+const dir = new URL('../../../bench/results/', import.meta.url).pathname;
+mkdirSync(dir, { recursive: true });
+writeFileSync(`${dir}web.json`, `${JSON.stringify(result, null, 2)}\n`);
