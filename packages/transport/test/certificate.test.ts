@@ -62,9 +62,11 @@ test('a server with PEM files serves sessions', async () => {
 });
 
 test('renewal: new connections get the new certificate; existing sessions keep working', async () => {
+  const renewals: Uint8Array[] = [];
   const server = createWebTransportServer({
     cert: { dev: { validityMs: 4000, renewBeforeMs: 3000 } },
     onSession: serveEcho,
+    onCertificateRenewed: (c) => renewals.push(c.sha256),
   });
   const { port } = await server.listen();
   const url = `https://127.0.0.1:${String(port)}/`;
@@ -79,6 +81,7 @@ test('renewal: new connections get the new certificate; existing sessions keep w
       }
     };
     const secondHash = await within(renewed(), 10_000, 'renewal');
+    assert.deepEqual(renewals[0], secondHash);
     await assert.rejects(connectWebTransport(url, { serverCertificateHashes: [firstHash] }), (e: unknown) =>
       isTransportError(e, 'CERTIFICATE_MISMATCH'),
     );

@@ -36,6 +36,8 @@ export interface WebTransportServerOptions {
   onSession: (session: Session, request: SessionRequest) => void;
   limits?: Partial<TransportLimits>;
   logger?: TransportLogger;
+  /** A development certificate was renewed: publish the new hash (e.g. to the API that hands out URLs). */
+  onCertificateRenewed?: (certificate: CertificateMaterial) => void;
 }
 
 export interface ConnectionStats extends SessionStats {
@@ -211,6 +213,11 @@ export class WebTransportServer implements AsyncDisposable {
               { sha256: Buffer.from(next.sha256).toString('hex') },
               'dev certificate renewed',
             );
+            try {
+              this.#options.onCertificateRenewed?.(next);
+            } catch (err) {
+              this.#logger.warn({ err: String(err) }, 'onCertificateRenewed threw');
+            }
             this.#scheduleRenewal(settings);
           },
           (err: unknown) => {
