@@ -8,12 +8,14 @@ import type { SendStreamOptions, SessionCloseInfo, SessionRequest, SessionStats 
 import { FRAME, STREAM_TYPE, encodeFrame, encodeGoaway } from '../h3/frames.ts';
 import { H3Error, H3_CODES, isH3Error } from '../h3/h3-error.ts';
 import { peerSupportsWebTransport, type Settings } from '../h3/settings.ts';
-import { encodeVarint, readVarint } from '../h3/varint.ts';
+import { encodeVarint } from '../h3/varint.ts';
 import { connectionStats, describeConnectionEnd } from './connection-info.ts';
 import { ConnectionTimers } from './connection-timers.ts';
 import { controlStreamOpening } from './control-stream.ts';
-import { DatagramSender } from './datagram-sender.ts';
+import { H3Datagrams } from './h3-datagrams.ts';
+import { LocalStreamIds } from './local-stream-ids.ts';
 import { StreamOutbox } from './stream-outbox.ts';
+import { WriteWaiters } from './write-waiters.ts';
 import type { FlushScheduler } from './flush-scheduler.ts';
 import type { TransportLimits } from './limits.ts';
 import type { TransportLogger } from './logger.ts';
@@ -57,13 +59,11 @@ export class H3Connection implements RouterHost, SessionHost, RequestOwner {
   readonly #sessions = new Map<number, QuicSession>();
   readonly #requests = new Map<number, RequestStream>();
   readonly #outbox = new StreamOutbox();
-  readonly #blockedWriters = new Set<QuicStream>();
-  readonly #dgramOut: DatagramSender;
-  readonly #creditWaiters: (() => void)[] = [];
+  readonly #waiters = new WriteWaiters();
+  readonly #datagrams: H3Datagrams;
   readonly #sendBuf = new Uint8Array(1500);
   readonly readBuffer = new Uint8Array(64 * 1024);
-  #nextBidi: number;
-  #nextUni: number;
+  readonly #ids: LocalStreamIds;
   #established = false;
   #peerSettings: Settings | undefined;
   #goawayReceived = false;
@@ -77,13 +77,12 @@ export class H3Connection implements RouterHost, SessionHost, RequestOwner {
 
   constructor(options: H3ConnectionOptions) {
     this.#o = options;
-    this.#dgramOut = new DatagramSender(options.limits.maxDatagramQueue);
+    this.#datagrams = new H3Datagrams(options.limits.maxDatagramQueue);
     this.#router = new StreamRouter(this);
     this.role = options.role;
     this.conn = options.conn;
     this.remote = options.remote;
-    this.#nextBidi = options.role === 'server' ? 1 : 4; // the client's stream 0 is its CONNECT
-    this.#nextUni = options.role === 'server' ? 7 : 6; // 3 / 2 are the control streams
+    this.#ids = new LocalStreamIds(options.role);
     this.#timers.startConnectDeadline(options.limits.connectTimeoutMs, () => {
       if (this.#hadSession) return;
       this.#connectionError(
@@ -120,15 +119,16 @@ export class H3Connection implements RouterHost, SessionHost, RequestOwner {
       if (!this.#established && this.conn.isEstablished()) this.#onEstablished();
       if (this.#established && !this.conn.isDraining()) {
         for (const id of this.conn.readable()) this.#router.onReadable(id);
-        this.#receiveDatagrams();
-        this.#wakeWriters();
+        // Datagrams for unknown sessions are dropped (draft-ietf-webtrans-http3 section 4.6).
+        this.#datagrams.receive(this.conn, (id, payload) => this.#sessions.get(id)?.receiveDatagram(payload));
+        this.#waiters.wake(this.conn);
         this.#outbox.drain(this.conn);
       }
     } catch (e) {
       this.#connectionError(isH3Error(e) ? e : new H3Error('INTERNAL_ERROR', String(e)));
     }
     // Datagrams go to quiche in slices of its (small) queue, interleaved with sending packets.
-    for (let round = 0; round < 16 && this.#established && this.#dgramOut.feed(this.conn); round++) {
+    for (let round = 0; round < 16 && this.#established && this.#datagrams.feed(this.conn); round++) {
       const before = this.conn.dgramSendQueueLen();
       this.#sendPackets();
       if (this.conn.dgramSendQueueLen() === before) break; // congestion-limited: the rest waits
@@ -164,12 +164,12 @@ export class H3Connection implements RouterHost, SessionHost, RequestOwner {
     this.scheduleFlush();
   }
   waitWritable(stream: QuicStream): void {
-    this.#blockedWriters.add(stream);
+    this.#waiters.waitForCapacity(stream);
     this.scheduleFlush();
   }
   released(stream: QuicStream): void {
     this.#router.released(stream);
-    this.#blockedWriters.delete(stream);
+    this.#waiters.forget(stream);
   }
 
   // ---- RouterHost ----
@@ -201,12 +201,10 @@ export class H3Connection implements RouterHost, SessionHost, RequestOwner {
   async openStream(session: QuicSession, bidi: boolean, options?: SendStreamOptions): Promise<QuicStream> {
     while ((bidi ? this.conn.peerStreamsLeftBidi() : this.conn.peerStreamsLeftUni()) === 0) {
       if (session.state.state === 'closed' || this.#finished) throw TransportError.sessionClosed();
-      await new Promise<void>((resolve) => this.#creditWaiters.push(resolve));
+      await this.#waiters.waitForStreamCredit();
     }
     if (session.state.state === 'closed' || this.#finished) throw TransportError.sessionClosed();
-    const id = bidi ? this.#nextBidi : this.#nextUni;
-    if (bidi) this.#nextBidi += 4;
-    else this.#nextUni += 4;
+    const id = this.#ids.next(bidi);
     const prefix = concat(
       encodeVarint(bidi ? FRAME.WEBTRANSPORT_STREAM : STREAM_TYPE.WEBTRANSPORT),
       encodeVarint(session.id),
@@ -227,20 +225,16 @@ export class H3Connection implements RouterHost, SessionHost, RequestOwner {
 
   sendDatagram(session: QuicSession, payload: Uint8Array): void {
     if (this.#finished) throw TransportError.sessionClosed();
-    const prefix = encodeVarint(session.id / 4);
-    const max = this.conn.dgramMaxWritableLen();
-    if (max === null || prefix.length + payload.length > max) return; // too large for the path: dropped
-    this.#dgramOut.enqueue(concat(prefix, payload));
+    this.#datagrams.send(this.conn, session.id, payload);
     this.scheduleFlush();
   }
 
   maxDatagramSize(session: QuicSession): number {
-    const max = this.conn.dgramMaxWritableLen();
-    return Math.max(0, (max ?? 1200) - encodeVarint(session.id / 4).length);
+    return this.#datagrams.maxPayload(this.conn, session.id);
   }
 
   stats(): SessionStats {
-    return connectionStats(this.conn, this.#dgramOut.dropped);
+    return connectionStats(this.conn, this.#datagrams.dropped);
   }
 
   closeSession(session: QuicSession, info: SessionCloseInfo): void {
@@ -316,10 +310,7 @@ export class H3Connection implements RouterHost, SessionHost, RequestOwner {
 
   /** Allocates the next locally initiated stream id without any WebTransport preamble. */
   rawNextStreamId(bidi: boolean): number {
-    const id = bidi ? this.#nextBidi : this.#nextUni;
-    if (bidi) this.#nextBidi += 4;
-    else this.#nextUni += 4;
-    return id;
+    return this.#ids.next(bidi);
   }
 
   /** Queues raw bytes on a stream, bypassing all framing. */
@@ -343,7 +334,7 @@ export class H3Connection implements RouterHost, SessionHost, RequestOwner {
     if (!this.#goawaySent && this.#established) {
       this.#goawaySent = true;
       this.write(
-        this.#controlStreamId(),
+        this.#ids.controlStream,
         encodeGoaway(this.role === 'server' ? this.#maxClientBidiSeen() : 0),
         false,
       );
@@ -394,11 +385,7 @@ export class H3Connection implements RouterHost, SessionHost, RequestOwner {
         return;
       }
     }
-    this.write(this.#controlStreamId(), controlStreamOpening(this.#o.limits), false);
-  }
-
-  #controlStreamId(): number {
-    return this.role === 'server' ? 3 : 2;
+    this.write(this.#ids.controlStream, controlStreamOpening(this.#o.limits), false);
   }
 
   #maxClientBidiSeen(): number {
@@ -426,39 +413,6 @@ export class H3Connection implements RouterHost, SessionHost, RequestOwner {
     const block = this.#o.connectFields?.();
     if (block === undefined) return; // a test peer that never sends its CONNECT
     this.write(0, encodeFrame(FRAME.HEADERS, block), false);
-  }
-
-  #receiveDatagrams(): void {
-    for (;;) {
-      const d = this.conn.dgramRecvVec();
-      if (d === null) return;
-      const q = readVarint(d, 0);
-      if (q === undefined)
-        throw new H3Error('GENERAL_PROTOCOL_ERROR', 'datagram without a quarter stream id');
-      this.#sessions.get(q.value * 4)?.receiveDatagram(d.subarray(q.next));
-      // Datagrams for unknown sessions are dropped (draft-ietf-webtrans-http3 section 4.6).
-    }
-  }
-
-  #wakeWriters(): void {
-    for (const s of this.#blockedWriters) {
-      let cap: number;
-      try {
-        cap = this.conn.streamCapacity(s.id);
-      } catch (e) {
-        this.#blockedWriters.delete(s);
-        s.onWriteError(e);
-        continue;
-      }
-      if (cap > 0) {
-        this.#blockedWriters.delete(s);
-        s.onWritable();
-      }
-    }
-    if (this.#creditWaiters.length > 0) {
-      const waiters = this.#creditWaiters.splice(0);
-      for (const w of waiters) w();
-    }
   }
 
   #sendPackets(): void {
@@ -513,8 +467,7 @@ export class H3Connection implements RouterHost, SessionHost, RequestOwner {
       this.#router.failAll(TransportError.sessionClosed(why));
       for (const req of this.#requests.values()) req.abandon();
       this.#o.onClientResult?.(TransportError.connectFailed(why));
-      const waiters = this.#creditWaiters.splice(0);
-      for (const w of waiters) w();
+      this.#waiters.releaseOpeners();
       const closeWaiters = this.#closeWaiters.splice(0);
       for (const w of closeWaiters) w();
     }
@@ -524,7 +477,7 @@ export class H3Connection implements RouterHost, SessionHost, RequestOwner {
     this.#timers.clearAll();
     this.#router.states.clear();
     this.#outbox.clear();
-    this.#blockedWriters.clear();
+    this.#waiters.clear();
     this.#o.onClosed(this);
   }
 }
