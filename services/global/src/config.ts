@@ -74,6 +74,15 @@ export const globalConfigSchema = {
     optional: true,
     doc: 'bearer token presented to Meeting Controllers',
   }),
+  authTokenUrl: field.url({
+    env: 'AUTH_TOKEN_URL',
+    default: 'http://localhost:8080/v1/auth/service/token',
+    protocols: ['http:', 'https:'],
+    doc: 'client-credentials endpoint for the token presented to Meeting Controllers',
+  }),
+  clientId: field.string({ env: 'GC_CLIENT_ID', optional: true, maxLength: 256 }),
+  clientSecret: field.secret({ env: 'GC_CLIENT_SECRET', optional: true }),
+  mcTokenScope: field.string({ env: 'GC_MC_TOKEN_SCOPE', default: 'service.write.mc', maxLength: 256 }),
   mcRpcTimeout: field.duration({ env: 'GC_MC_RPC_TIMEOUT', default: '3s', min: '50ms', max: '1m' }),
   logLevel: field.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], {
     env: 'LOG_LEVEL',

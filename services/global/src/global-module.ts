@@ -15,7 +15,12 @@ import { MeetingAssigner } from './registry/meeting-assigner.ts';
 import { MemoryControllerStore } from './registry/memory-controller-store.ts';
 import { RedisControllerStore } from './registry/redis-controller-store.ts';
 import { globalControllerRoutes } from './rpc/global-controller-rpc.ts';
-import { ConnectMeetingControllerPeer, type MeetingControllerPeer } from './rpc/meeting-controller-client.ts';
+import { clientCredentialsTokenSource } from './rpc/client-credentials-token-source.ts';
+import {
+  ConnectMeetingControllerPeer,
+  type MeetingControllerPeer,
+  type ServiceTokenSource,
+} from './rpc/meeting-controller-client.ts';
 import { JoinKeyRepository } from './store/join-key-repository.ts';
 import { MeetingRepository } from './store/meeting-repository.ts';
 import { globalMigrations } from './store/migrations.ts';
@@ -110,12 +115,23 @@ export async function createGlobalModule(
         audience: config.authAudience,
       });
     const authenticator = new Authenticator(verifier);
-    const serviceToken = config.mcServiceToken;
+    const staticToken = config.mcServiceToken;
+    const serviceToken: ServiceTokenSource | undefined =
+      config.clientId !== undefined && config.clientSecret !== undefined
+        ? clientCredentialsTokenSource({
+            tokenUrl: config.authTokenUrl,
+            clientId: config.clientId,
+            clientSecret: config.clientSecret.reveal(),
+            scope: config.mcTokenScope,
+          })
+        : staticToken === undefined
+          ? undefined
+          : () => Promise.resolve(staticToken.reveal());
     const peer =
       options.peer ??
       new ConnectMeetingControllerPeer({
         timeoutMs: config.mcRpcTimeout,
-        ...(serviceToken === undefined ? {} : { serviceToken: () => Promise.resolve(serviceToken.reveal()) }),
+        ...(serviceToken === undefined ? {} : { serviceToken }),
       });
     const assigner = new MeetingAssigner({
       registry,

@@ -13,7 +13,7 @@ describe('Global Controller: embedded PGlite, no Redis', () => {
 
   before(async () => {
     identity = await TestIdentity.start();
-    gc = await startGc(identity, { RATE_LIMIT_PER_MINUTE: '3' });
+    gc = await startGc(identity, { RATE_LIMIT_PER_MINUTE: '3', GC_MC_SERVICE_TOKEN: 'gc-to-mc-token' });
     mc = await TestMeetingController.start('mc-embedded');
     await mc.register(gc.url, await identity.service('svc-meeting'));
   });
@@ -32,6 +32,7 @@ describe('Global Controller: embedded PGlite, no Redis', () => {
     });
     assert.equal(created.status, 201, JSON.stringify(created.body));
     assert.equal(created.body.meeting_controller_url, mc.clientUrl);
+    assert.deepEqual(mc.authorizations, ['Bearer gc-to-mc-token'], 'the GC authenticates to the controller');
     const got = await call(gc.url, 'GET', `/api/v1/meetings/${created.body.meeting_code as string}`, {
       token,
     });

@@ -46,6 +46,12 @@ type TypedApp = FastifyInstance<
 
 const DEFAULT_PAGE = 20;
 
+/** A join without any body (no Content-Type, nothing sent) means `{}`: a signed-in user needs no fields. */
+function emptyBodyIsEmptyObject(request: FastifyRequest, _reply: unknown, done: () => void): void {
+  if (request.body === undefined && request.headers['content-type'] === undefined) request.body = {};
+  done();
+}
+
 /**
  * Mounts the Global Controller REST API on a fastify app (the standalone service, or the one-command server that
  * also serves the Auth Controller and the web app). Everything stays inside an encapsulated plugin: the error
@@ -180,7 +186,7 @@ export async function registerGlobalRoutes(
 
       scope.post(
         `${prefix}${r.joinMeeting.path}`,
-        { schema: r.joinMeeting.schema, bodyLimit },
+        { schema: r.joinMeeting.schema, bodyLimit, preValidation: emptyBodyIsEmptyObject },
         async (request) => {
           const who = await caller(request, [SCOPES.userRead], true);
           const grant = await options.meetings.join(
