@@ -90,13 +90,14 @@ describe('openDatabase', () => {
   test('PGlite by dataDir: two opens in one process share one instance; data persists across reopen', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'dt-data-'));
     try {
+      // Opened concurrently: the second open must join the first's instance, not start another.
+      const [one, two] = await Promise.all([
+        openDatabase<{ notes: { body: string } }>({ dataDir: dir }),
+        openDatabase<{ notes: { body: string } }>({ dataDir: join(dir, '.') }),
+      ]);
       // Instances this package creates read int8 like node-postgres does.
-      const probe = await openDatabase({ dataDir: dir });
-      const { rows } = await sql<{ n: unknown }>`select 9007199254740993::int8 as n`.execute(probe.db);
+      const { rows } = await sql<{ n: unknown }>`select 9007199254740993::int8 as n`.execute(one.db);
       assert.deepEqual(rows, [{ n: '9007199254740993' }]);
-      await probe.close();
-      const one = await openDatabase<{ notes: { body: string } }>({ dataDir: dir });
-      const two = await openDatabase<{ notes: { body: string } }>({ dataDir: join(dir, '.') });
       await sql`create table notes (body text)`.execute(one.db);
       await two.db.insertInto('notes').values({ body: 'shared' }).execute();
       await one.close();

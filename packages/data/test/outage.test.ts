@@ -53,6 +53,23 @@ test('Redis outage: commands fail with DATA_KV_COMMAND_FAILED, nothing crashes, 
   }
 });
 
+test('closing a Redis store during an outage does not hang', async () => {
+  const target = new URL(testRedisUrl());
+  const proxy = new TcpProxy(target.hostname, Number(target.port || 6379));
+  await proxy.start();
+  const store = await RedisKeyValueStore.connect({
+    url: `redis://127.0.0.1:${String(proxy.port)}`,
+    prefix: uniquePrefix('dt-data-outage'),
+    maxReconnectDelayMs: 100,
+  });
+  await store.subscribe('ch', () => undefined);
+  await proxy.cut();
+  const pending = store.get('k'); // queued while offline; must be settled by close()
+  await store.close();
+  await assert.rejects(pending);
+  await assert.rejects(store.get('k'), (e: unknown) => isDataError(e, DataErrorCode.closed));
+});
+
 test('PostgreSQL outage: queries fail with typed errors, the pool recovers, nothing crashes', async () => {
   const testDb = await createTestDatabase({ prefix: 'dt_data' });
   const target = new URL(testDb.url);

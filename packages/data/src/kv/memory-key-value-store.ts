@@ -131,15 +131,16 @@ export class MemoryKeyValueStore implements KeyValueStore {
   subscribe(channel: string, handler: MessageHandler): Promise<Unsubscribe> {
     return this.#run(() => {
       const full = this.#check.key(channel);
+      let active = true;
       const detach = this.#hub.subscribe(full, (message) => {
-        if (this.#isClosed) return;
+        // A message already queued when the subscription ended is dropped, not delivered late.
+        if (!active || this.#isClosed) return;
         try {
           handler(message, channel);
         } catch (error) {
           this.#logger?.error({ err: error, channel }, 'key-value subscription handler threw');
         }
       });
-      let active = true;
       const unsubscribe = (): void => {
         if (!active) return;
         active = false;

@@ -27,6 +27,8 @@ export interface RedisKeyValueStoreOptions {
   readonly maxReconnectDelayMs?: number;
   /** Failed attempts before the first connection is declared failed (default 3). Later outages retry forever. */
   readonly initialConnectAttempts?: number;
+  /** close() waits this long for pending replies before dropping the connections (default 1 000 ms). */
+  readonly closeTimeoutMs?: number;
   /** Connection name (CLIENT SETNAME) shown by CLIENT LIST, e.g. "meeting-controller". */
   readonly name?: string;
   readonly signal?: AbortSignal;
@@ -248,7 +250,9 @@ export class RedisKeyValueStore implements KeyValueStore {
   close(): Promise<void> {
     this.#closing ??= (async () => {
       const subscriber = this.#subscriber;
-      await Promise.all([shutdown(this.#client), subscriber?.then(shutdown, () => undefined)]);
+      const grace = this.#options.closeTimeoutMs ?? 1_000;
+      const close = (client: Client): Promise<void> => shutdown(client, grace, this.#logger);
+      await Promise.all([close(this.#client), subscriber?.then(close, () => undefined)]);
       this.#resolveClosed();
     })();
     return this.#closing;
@@ -309,16 +313,34 @@ function makeClient(options: RedisKeyValueStoreOptions, role: string) {
   return client;
 }
 
-async function shutdown(client: Client): Promise<void> {
+/**
+ * Graceful close (waits for pending replies), but never longer than `graceMs`: on a connection that
+ * died without the client noticing yet, node-redis's close() would wait forever. Then destroy().
+ */
+async function shutdown(client: Client, graceMs: number, logger: DataLogger | undefined): Promise<void> {
   if (!client.isOpen) return;
   if (!client.isReady) {
     client.destroy();
     return;
   }
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => {
+      resolve('timeout');
+    }, graceMs);
+  });
+  const graceful = client.close().then(
+    () => 'closed' as const,
+    (error: unknown) => {
+      logger?.warn({ err: error }, 'Redis close failed; destroying the connection');
+      return 'failed' as const;
+    },
+  );
   try {
-    await client.close();
-  } catch {
-    client.destroy();
+    const outcome = await Promise.race([graceful, deadline]);
+    if (outcome !== 'closed') client.destroy();
+  } finally {
+    clearTimeout(timer);
   }
 }
 
