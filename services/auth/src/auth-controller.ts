@@ -125,6 +125,7 @@ export async function buildAuthController(
       masterKey,
       audit,
       rotationPeriodMs: config.keyRotationPeriod,
+      prepublishMs: config.keyPrepublish,
       checkIntervalMs: config.keyRotationCheckInterval,
       now,
       onError: (err) => {

@@ -53,6 +53,13 @@ export const authConfigSchema = {
     min: '1s',
     max: '365d',
   }),
+  keyPrepublish: field.duration({
+    env: 'AUTH_KEY_PREPUBLISH',
+    default: '2h',
+    min: '0s',
+    max: '30d',
+    doc: 'a scheduled successor key is published this long before it signs (longer than verifier JWKS caches)',
+  }),
   keyRotationCheckInterval: field.duration({
     env: 'AUTH_KEY_ROTATION_CHECK_INTERVAL',
     default: '1m',
@@ -111,6 +118,9 @@ export function checkAuthConfig(config: AuthConfig): void {
   if (config.keyRotationPeriod < longest) {
     // A retired key stays published one period; a token must not outlive the key that verifies it.
     throw AuthControllerError.config('AUTH_KEY_ROTATION_PERIOD must be at least the longest token lifetime');
+  }
+  if (config.keyPrepublish >= config.keyRotationPeriod) {
+    throw AuthControllerError.config('AUTH_KEY_PREPUBLISH must be shorter than AUTH_KEY_ROTATION_PERIOD');
   }
   if ((config.bootstrapAdminClientId === undefined) !== (config.bootstrapAdminClientSecret === undefined)) {
     throw AuthControllerError.config(

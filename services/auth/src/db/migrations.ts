@@ -64,4 +64,13 @@ export const migrations: Readonly<Record<string, Migration>> = {
       await sql`drop table if exists auth_signing_keys`.execute(db);
     },
   },
+  '0002_key_activation': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      // Successor keys are published ahead of their first signature, so every verifier has them in time.
+      await sql`alter table auth_signing_keys add column activate_at timestamptz`.execute(db);
+    },
+    async down(db: Kysely<unknown>): Promise<void> {
+      await sql`alter table auth_signing_keys drop column activate_at`.execute(db);
+    },
+  },
 };

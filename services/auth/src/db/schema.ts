@@ -7,6 +7,8 @@ export interface SigningKeysTable {
   /** AES-256-GCM blob (see MasterKey), base64. */
   private_key_enc: string;
   created_at: Date;
+  /** When it starts signing; null = at creation (rows from migration 0001). */
+  activate_at: Date | null;
   retire_at: Date | null;
 }
 

@@ -9,7 +9,14 @@ import type { AuditLog } from '../audit/audit-log.ts';
 import { AuthControllerError } from '../errors.ts';
 import type { MasterKey } from './master-key.ts';
 import { decryptPrivateKey, generateSigningKey, type PublicJwk } from './signing-key.ts';
-import { activeKey, publishedKeys, rotationDue, type KeyTimes } from './rotation-policy.ts';
+import {
+  activeKey,
+  pendingKeys,
+  publishedKeys,
+  rotationDue,
+  successorActivation,
+  type KeyTimes,
+} from './rotation-policy.ts';
 
 export const ROTATION_LOCK_KEY = 'auth:key-rotation';
 
@@ -19,6 +26,8 @@ export interface KeyManagerOptions {
   readonly audit: AuditLog;
   /** How long a key signs before a new one takes over; it then stays published for one more period. */
   readonly rotationPeriodMs: number;
+  /** A scheduled successor is created (and published) this long before it starts signing. */
+  readonly prepublishMs: number;
   /** How often the timer checks whether rotation is due (and reloads keys rotated by other instances). */
   readonly checkIntervalMs: number;
   readonly now: () => number;
@@ -103,7 +112,7 @@ export class KeyManager implements KeySource {
 
   /** Rotates only when due (no active key, or the active key is a full period old). */
   async rotateIfDue(reason: RotationReason): Promise<RotateResult> {
-    if (!rotationDue(this.#snapshot.keys, new Date(this.#o.now()), this.#o.rotationPeriodMs)) {
+    if (!this.#due(this.#snapshot.keys, new Date(this.#o.now()))) {
       return { rotated: false, reason: 'not_due' };
     }
     return this.#rotate(reason, false);
@@ -125,10 +134,17 @@ export class KeyManager implements KeySource {
           (await trx.selectFrom('auth_signing_keys').selectAll().execute()).map(toCached),
         );
         const now = new Date(this.#o.now());
-        if (!force && !rotationDue(rows, now, this.#o.rotationPeriodMs))
-          return { rotated: false, reason: 'not_due' };
+        if (!force && !this.#due(rows, now)) return { rotated: false, reason: 'not_due' };
+        if (force) {
+          // An admin rotation takes effect now: a scheduled successor is dropped and replaced.
+          const pending = pendingKeys(rows, now).map((k) => k.kid);
+          if (pending.length > 0)
+            await trx.deleteFrom('auth_signing_keys').where('kid', 'in', pending).execute();
+        }
+        const activateAt = force ? now : successorActivation(rows, now, this.#o.rotationPeriodMs);
         const fresh = generateSigningKey(this.#o.masterKey, now);
-        const retireAt = new Date(now.getTime() + this.#o.rotationPeriodMs);
+        // Every key still without an end stops verifying one period after its successor starts signing.
+        const retireAt = new Date(activateAt.getTime() + this.#o.rotationPeriodMs);
         await trx
           .updateTable('auth_signing_keys')
           .set({ retire_at: retireAt })
@@ -143,11 +159,17 @@ export class KeyManager implements KeySource {
             public_jwk: JSON.stringify(fresh.publicJwk),
             private_key_enc: fresh.privateKeyEnc,
             created_at: fresh.createdAt,
+            activate_at: activateAt,
             retire_at: null,
           })
           .execute();
         await this.#o.audit.record(
-          { event: 'key.rotated', outcome: 'ok', actor, details: { kid: fresh.kid, reason } },
+          {
+            event: 'key.rotated',
+            outcome: 'ok',
+            actor,
+            details: { kid: fresh.kid, reason, activate_at: activateAt.toISOString() },
+          },
           trx,
         );
         return { rotated: true, kid: fresh.kid };
@@ -161,8 +183,12 @@ export class KeyManager implements KeySource {
   }
 
   /** The key that signs now. Throws NO_SIGNING_KEY if there is none (not started, or the database is empty). */
+  #due(keys: readonly KeyTimes[], now: Date): boolean {
+    return rotationDue(keys, now, this.#o.rotationPeriodMs, this.#o.prepublishMs);
+  }
+
   signingKey(): SigningKey {
-    const active = activeKey(this.#snapshot.keys);
+    const active = activeKey(this.#snapshot.keys, new Date(this.#o.now()));
     if (active === undefined) throw AuthControllerError.noSigningKey();
     let privateKey = this.#decrypted.get(active.kid);
     if (privateKey === undefined) {
@@ -174,7 +200,7 @@ export class KeyManager implements KeySource {
   }
 
   hasActiveKey(): boolean {
-    return activeKey(this.#snapshot.keys) !== undefined;
+    return activeKey(this.#snapshot.keys, new Date(this.#o.now())) !== undefined;
   }
 
   /** The JWKS document: active key first, then keys retiring within their overlap period. */
@@ -197,6 +223,7 @@ async function toCached(row: SigningKeysTable): Promise<CachedKey> {
   return {
     kid: row.kid,
     createdAt: new Date(row.created_at),
+    activateAt: row.activate_at === null ? null : new Date(row.activate_at),
     retireAt: row.retire_at === null ? null : new Date(row.retire_at),
     publicJwk,
     publicKey,

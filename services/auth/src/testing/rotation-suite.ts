@@ -11,6 +11,7 @@ import { signWith } from './forge.ts';
 import type { SuiteTarget } from './behaviour-suite.ts';
 
 const PERIOD_MS = 3 * 3_600_000;
+const PREPUBLISH_MS = 3_600_000;
 
 /** Key rotation: admin call, schedule, timer, retirement, and two instances racing on one database. */
 export function rotationSuite(target: SuiteTarget): void {
@@ -26,7 +27,12 @@ export function rotationSuite(target: SuiteTarget): void {
       databaseUrl = opts.databaseUrl;
       h = await startHarness({
         ...opts,
-        overrides: { keyRotationPeriod: '3h', keyRotationCheckInterval: '1h', ...opts.overrides },
+        overrides: {
+          keyRotationPeriod: '3h',
+          keyPrepublish: '1h',
+          keyRotationCheckInterval: '1h',
+          ...opts.overrides,
+        },
       });
       inject = injector(h.controller);
     });
@@ -45,6 +51,7 @@ export function rotationSuite(target: SuiteTarget): void {
         masterKey: MasterKey.fromBase64(h.config.masterKey?.reveal() ?? ''),
         audit: new AuditLog(database.db, () => undefined),
         rotationPeriodMs: PERIOD_MS,
+        prepublishMs: PREPUBLISH_MS,
         checkIntervalMs,
         now: () => h.clock.now,
         onError: () => undefined,
@@ -82,22 +89,38 @@ export function rotationSuite(target: SuiteTarget): void {
       assert.ok(audit.some((e) => e.event === 'key.rotated' && e.details.reason === 'admin'));
     });
 
-    test('scheduled rotation happens once the period has passed, not before', async () => {
+    test('scheduled rotation publishes the successor ahead and switches at the end of the period', async () => {
       assert.equal((await h.controller.keys.rotateNow('test')).rotated, true);
-      const before = h.controller.keys.signingKey().kid;
+      const current = h.controller.keys.signingKey().kid;
       assert.deepEqual(await h.controller.keys.rotateIfDue('scheduled'), {
         rotated: false,
         reason: 'not_due',
       });
-      h.clock.now += PERIOD_MS - 1000;
+      h.clock.now += PERIOD_MS - PREPUBLISH_MS - 1000;
       assert.deepEqual(await h.controller.keys.rotateIfDue('scheduled'), {
         rotated: false,
         reason: 'not_due',
       });
       h.clock.now += 1000;
       const result = await h.controller.keys.rotateIfDue('scheduled');
-      assert.equal(result.rotated, true);
-      assert.notEqual(h.controller.keys.signingKey().kid, before);
+      assert.ok(result.rotated);
+      // Published now, signing later: verifiers everywhere learn the key before its first token.
+      assert.equal(h.controller.keys.signingKey().kid, current);
+      assert.deepEqual((await jwksKids()).slice(0, 2), [current, result.kid]);
+      assert.deepEqual(await h.controller.keys.rotateIfDue('scheduled'), {
+        rotated: false,
+        reason: 'not_due',
+      });
+      h.clock.now += PREPUBLISH_MS - 1;
+      assert.equal(h.controller.keys.signingKey().kid, current);
+      h.clock.now += 1;
+      assert.equal(h.controller.keys.signingKey().kid, result.kid);
+      assert.deepEqual((await jwksKids()).slice(0, 2), [result.kid, current]);
+      const token = await adminToken(inject, h.adminSecret);
+      const header = JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString()) as {
+        kid: string;
+      };
+      assert.equal(header.kid, result.kid);
     });
 
     test('the timer rotates by itself', async () => {
