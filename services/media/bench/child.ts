@@ -7,9 +7,9 @@ export class Child {
   #next = 1;
   readonly ready: Promise<Record<string, unknown>>;
 
-  constructor(script: string) {
+  constructor(script: string, extraExecArgv: readonly string[] = []) {
     this.#proc = fork(script, [], {
-      execArgv: ['--conditions=source', '--import', 'tsx'],
+      execArgv: ['--conditions=source', '--import', 'tsx', ...extraExecArgv],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     this.ready = new Promise((resolve, reject) => {

@@ -75,7 +75,12 @@ function summarize(
 }
 
 async function runQuic(rateIn: number): Promise<RunResult> {
-  const child = new Child(resolve(here, 'handler-child.ts'));
+  // BENCH_PROFILE=<dir>: CPU profile of the handler process (where its time goes).
+  const profile = process.env.BENCH_PROFILE;
+  const child = new Child(
+    resolve(here, 'handler-child.ts'),
+    profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profile}`],
+  );
   const ready = (await child.ready) as { url: string; hash: string };
   const pubProc = new Child(resolve(here, 'bots-child.ts'));
   const subProc = new Child(resolve(here, 'bots-child.ts'));

@@ -2,7 +2,16 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { create } from '@bufbuild/protobuf';
 import { randomBytes } from 'node:crypto';
-import { RouteAction, RouteMediaRequestSchema, StreamType } from '@darktower/protocol';
+import {
+  encodeMediaFrame,
+  FrameType,
+  MediaTransport,
+  micros,
+  parseStreamId,
+  RouteAction,
+  RouteMediaRequestSchema,
+  StreamType,
+} from '@darktower/protocol';
 import { isMediaError } from './errors.ts';
 import { MediaHandlerCore } from './media-handler.ts';
 import { checksum } from './testing/frames.ts';
@@ -127,6 +136,57 @@ describe('MediaHandlerCore over in-memory sessions', () => {
       `slow subscriber dropped ${slow?.framesDropped}`,
     );
     assert.ok(core.forwarder.totals().queueDepth <= 16 * 2);
+    core.close();
+  });
+
+  test('audio as datagrams: datagrams in, datagrams out, bytes unchanged, announced as datagram streams', async () => {
+    const core = new MediaHandlerCore(
+      coreOptions({
+        connection: {
+          maxPayloadLength: 65536,
+          maxIngestStreams: 8,
+          datagramsPerSecond: 10_000,
+          audioAsDatagrams: true,
+        },
+      }),
+    );
+    const alice = register(core, 'm1', 'alice');
+    const bob = register(core, 'm1', 'bob');
+    const a = await connectBot(core, alice.token);
+    const b = await connectBot(core, bob.token);
+    route(core, 'm1', alice.audio, ['bob']);
+    const sent: string[] = [];
+    for (let i = 1; i <= 50; i++) {
+      const payload = randomBytes(120);
+      sent.push(checksum(payload));
+      await a.sendDatagram(
+        encodeMediaFrame(
+          {
+            frameType: FrameType.Audio,
+            streamId: parseStreamId(alice.audio),
+            timestamp: micros(Date.now() * 1000),
+            sequence: i,
+            payloadLength: 120,
+            endOfFrame: true,
+            discardable: false,
+            audioLevel: { level: 20, voiceActivity: true },
+          },
+          payload,
+        ),
+      );
+      await new Promise((r) => setImmediate(r));
+    }
+    await until(() => b.frames(alice.audio).length === 50, 'audio datagrams at bob');
+    assert.deepEqual(
+      b.frames(alice.audio).map((f) => checksum(f.payload)),
+      sent,
+    );
+    const announced = b.server.find((m) => m.kind.case === 'streamAnnouncement');
+    assert.equal(
+      announced?.kind.case === 'streamAnnouncement' ? announced.kind.value.transport : undefined,
+      MediaTransport.DATAGRAM,
+    );
+    assert.equal(core.telemetry().find((t) => t.streamId === alice.audio)?.voiceActivity, true);
     core.close();
   });
 
