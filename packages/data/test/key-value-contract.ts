@@ -215,6 +215,27 @@ export function keyValueContract(name: string, makeTarget: () => Promise<KeyValu
       await stopMarker();
     });
 
+    test('pub/sub: channels are namespaced by the store prefix', async () => {
+      const other = await target.open(`iso-${String(Date.now())}:`);
+      try {
+        const leaked: string[] = [];
+        const mine: string[] = [];
+        const stopOther = await other.subscribe('room:iso', (m) => leaked.push(Buffer.from(m).toString()));
+        const stopMine = await b.subscribe('room:iso', (m) => mine.push(Buffer.from(m).toString()));
+        await a.publish('room:iso', 'for this prefix only');
+        await eventually(() => Promise.resolve(mine.length === 1), 'delivery within the prefix');
+        // A marker through the other store proves its subscription works and nothing leaked before it.
+        await other.publish('room:iso', 'marker');
+        await eventually(() => Promise.resolve(leaked.length === 1), 'the marker');
+        assert.deepEqual(leaked, ['marker']);
+        assert.deepEqual(mine, ['for this prefix only']);
+        await stopOther();
+        await stopMine();
+      } finally {
+        await other.close();
+      }
+    });
+
     test('pub/sub: a throwing handler neither breaks delivery nor other subscribers', async () => {
       const good: string[] = [];
       let thrown = 0;
