@@ -15,6 +15,7 @@ import { containersOf } from './kustomize.ts';
 import { envOf, execForm, parseDockerfile } from './dockerfile.ts';
 import { INFRA, REPO, SERVICES, find, get, list, render, scalar, str } from './manifests.ts';
 
+const promtool = spawnSync('promtool', ['--version']).status === 0;
 const ignoreFiles = SERVICES.map((s) => `${INFRA}docker/${s.name}.Dockerfile.dockerignore`);
 
 function ignorePatterns(file: string): string[] {
@@ -151,7 +152,7 @@ for (const svc of SERVICES) {
 
     const main = `${REPO}services/${svc.svc}/src/main.ts`;
     test(
-      'the entry command starts the service with the image environment and passes the HEALTHCHECK',
+      'the entry command starts the service with the image environment, passes the HEALTHCHECK, serves lint-clean /metrics',
       {
         skip: existsSync(main) ? false : `services/${svc.svc}/src/main.ts does not exist yet`,
         timeout: 120_000,
@@ -208,6 +209,21 @@ for (const svc of SERVICES) {
             if (!healthy) await new Promise((r) => setTimeout(r, 100));
           }
           assert.ok(healthy, `no /health on ${opsPort}: ${stderr}`);
+          // The service's own metrics, as Prometheus scrapes them: promtool's linter, bounded series per metric,
+          // no personal data (e-mail addresses) in label values.
+          const exposition = await fetch(`http://127.0.0.1:${opsPort}/metrics`).then((r) => r.text());
+          if (promtool) {
+            const lint = spawnSync('promtool', ['check', 'metrics'], { input: exposition, encoding: 'utf8' });
+            assert.equal(lint.status, 0, `promtool check metrics: ${lint.stdout}${lint.stderr}`);
+          }
+          const series = new Map<string, number>();
+          for (const line of exposition.split('\n').filter((l) => l !== '' && !l.startsWith('#'))) {
+            const name = /^[a-zA-Z_:][a-zA-Z0-9_:]*/.exec(line)?.[0] ?? '';
+            series.set(name, (series.get(name) ?? 0) + 1);
+            assert.doesNotMatch(line, /[\w.+-]+@[\w-]+\.[\w.]+/, 'no e-mail address in a metric');
+          }
+          assert.ok(series.size > 10, 'the service exports metrics');
+          for (const [name, count] of series) assert.ok(count < 1000, `${name}: ${count} series`);
           assert.equal(health[0], 'node');
           const check = spawnSync(process.execPath, health.slice(1), { env, encoding: 'utf8' });
           assert.equal(check.status, 0, `HEALTHCHECK failed: ${check.stderr}`);

@@ -448,7 +448,7 @@ test(
   'the renderer agrees with `kubectl kustomize` on every deployable kustomization',
   { skip: kubectl ? false : 'kubectl is not installed (Debian package kubectl)' },
   () => {
-    for (const dir of DEPLOYABLE) {
+    for (const dir of [...DEPLOYABLE, 'platform/observability/dashboards']) {
       const out = execFileSync('kubectl', ['kustomize', `${INFRA}${dir}`], {
         encoding: 'utf8',
         maxBuffer: 16 * 1024 * 1024,

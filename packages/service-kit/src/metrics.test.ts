@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { register as globalRegistry } from 'prom-client';
 import { createMetrics } from './metrics.ts';
 import { createHttpMetrics, UNMATCHED_ROUTE } from './http-metrics.ts';
@@ -81,4 +82,19 @@ test('HTTP metrics label by route template and bound unknown methods and routes'
     text,
     /^http_request_duration_seconds_count\{method="POST",route="\/v1\/meetings",status_code="500"\} 1$/m,
   );
+});
+
+test('a registry with process metrics passes `promtool check metrics` (no gauge with a _total suffix)', async (t) => {
+  const m = createMetrics({ prefix: 'dt_x_', processMetrics: true, defaultLabels: { region: 'local' } });
+  m.counter({ name: 'joins_total', help: 'joins' }).inc();
+  const text = await m.render();
+  const gaugesNamedTotal = [...text.matchAll(/^# TYPE (\S+_total) gauge$/gm)].map((x) => x[1]);
+  assert.deepEqual(gaugesNamedTotal, []);
+  assert.match(text, /^dt_x_nodejs_active_handles\{/m);
+  const lint = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
+  if (lint.error !== undefined) {
+    t.skip('promtool is not installed (Debian package prometheus)');
+    return;
+  }
+  assert.equal(lint.status, 0, lint.stdout + lint.stderr);
 });

@@ -2,6 +2,11 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+const LINT_FAILING_DEFAULTS = [
+  'nodejs_active_handles_total',
+  'nodejs_active_requests_total',
+  'nodejs_active_resources_total',
+] as const;
 
 export interface CreateMetricsOptions {
   /** Prepended to every metric name created through the helpers, e.g. `dt_mc_`. */
@@ -63,7 +68,12 @@ export function createMetrics(options: CreateMetricsOptions = {}): Metrics {
       checkSpec('', { name: 'x', help: '', labelNames: [label] });
     registry.setDefaultLabels({ ...options.defaultLabels });
   }
-  if (options.processMetrics === true) collectDefaultMetrics({ register: registry, prefix });
+  if (options.processMetrics === true) {
+    collectDefaultMetrics({ register: registry, prefix });
+    // prom-client exports these three gauges with a counter's `_total` suffix, which `promtool check metrics`
+    // rejects; the same numbers stay available per type as `nodejs_active_{handles,requests,resources}`.
+    for (const name of LINT_FAILING_DEFAULTS) registry.removeSingleMetric(prefix + name);
+  }
 
   return {
     registry,
