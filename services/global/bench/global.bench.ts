@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
@@ -189,6 +189,7 @@ async function main(): Promise<void> {
         'autocannon in the bench process (HTTP/1.1, keep-alive), one Meeting Controller over Connect; every request ' +
         'verifies an EdDSA bearer token, resolves the tenant and goes through the Redis rate limiter. The machine is ' +
         'shared with other workloads, so numbers vary between runs.',
+      load_average_1m_at_end: Math.round((loadavg()[0] ?? 0) * 100) / 100,
       connections: CONNECTIONS,
       duration_s: DURATION_S,
       target: { p95_ms_under: 10, reads_per_s_per_core_at_least: 5000 },
