@@ -153,6 +153,36 @@ describe('MemoryKeyValueStore', () => {
     await two.close();
   });
 
+  test('TTLs follow the hub clock exactly (lazy expiry on read)', async () => {
+    let now = 1_000_000;
+    const hub = new MemoryKeyValueHub({ now: () => now, sweepIntervalMs: 60_000 });
+    const store = new MemoryKeyValueStore({ hub });
+    try {
+      await store.set('k', 'v', { ttlMs: 100 });
+      await store.incrBy('n', 1, { ttlMs: 50 });
+      now += 40;
+      assert.equal(await store.ttl('k'), 60);
+      assert.equal(await store.incrBy('n', 1, { ttlMs: 1_000 }), 2);
+      assert.equal(await store.ttl('n'), 10);
+      now += 10;
+      assert.equal(await store.get('n'), undefined);
+      now += 49;
+      assert.equal(await store.get('k'), 'v');
+      now += 1;
+      assert.equal(await store.get('k'), undefined);
+      assert.equal(await store.setIfAbsent('k', 'again', { ttlMs: 5 }), true);
+      assert.equal(await store.expire('k', 1_000), true);
+      now += 999;
+      assert.deepEqual(await store.keys(''), ['k']);
+      now += 1;
+      assert.deepEqual(await store.keys(''), []);
+      assert.equal(hub.size, 0);
+    } finally {
+      await store.close();
+      hub.close();
+    }
+  });
+
   test('the hub refuses keys beyond maxKeys', async () => {
     const store = new MemoryKeyValueStore({ hubOptions: { maxKeys: 2 } });
     try {
