@@ -61,14 +61,18 @@ export function isObject(v: unknown): v is JsonObject {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** Parses every YAML document of a file; empty documents are skipped, parse errors throw. */
-export function readYamlDocuments(file: string): Json[] {
-  const docs = parseAllDocuments(readFileSync(file, 'utf8'), { prettyErrors: true });
+/**
+ * Parses every YAML document of a file; empty documents are skipped, parse errors throw. Aliases are refused unless
+ * asked for (Kubernetes manifests have none; compose files use anchors and `<<` merge keys).
+ */
+export function readYamlDocuments(file: string, options: { aliases?: boolean } = {}): Json[] {
+  const aliases = options.aliases === true;
+  const docs = parseAllDocuments(readFileSync(file, 'utf8'), { prettyErrors: true, merge: aliases });
   const out: Json[] = [];
   for (const doc of docs) {
     if (doc.errors.length > 0)
       throw new KustomizeError(`${file}: ${doc.errors.map((e) => e.message).join('; ')}`);
-    const value = doc.toJS({ maxAliasCount: 0 }) as Json;
+    const value = doc.toJS({ maxAliasCount: aliases ? 100 : 0 }) as Json;
     if (value !== null) out.push(value);
   }
   return out;
