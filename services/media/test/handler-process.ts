@@ -18,7 +18,11 @@ export interface HandlerProcess {
 }
 
 /** Starts `src/main.ts` as a real process on ephemeral ports and waits for its ready line. */
-export async function startHandler(handlerId: string, secret: string): Promise<HandlerProcess> {
+export async function startHandler(
+  handlerId: string,
+  secret: string,
+  extraEnv: Record<string, string> = {},
+): Promise<HandlerProcess> {
   const proc = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', MAIN], {
     env: {
       ...process.env,
@@ -28,6 +32,7 @@ export async function startHandler(handlerId: string, secret: string): Promise<H
       MH_OPS_PORT: '0',
       MH_SERVICE_SECRET: secret,
       MH_LOG_LEVEL: 'warn',
+      ...extraEnv,
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
