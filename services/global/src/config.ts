@@ -10,6 +10,11 @@ export const globalConfigSchema = {
     max: 65535,
     doc: 'API port (REST + internal Connect RPC)',
   }),
+  trustProxy: field.bool({
+    env: 'GC_TRUST_PROXY',
+    default: false,
+    doc: 'take the client address from X-Forwarded-For (behind a load balancer): rate limits are per client',
+  }),
   opsHost: field.string({ env: 'GC_OPS_HOST', default: '127.0.0.1' }),
   opsPort: field.int({
     env: 'GC_OPS_PORT',

@@ -53,6 +53,7 @@ export async function buildGlobalController(
     logger,
     metrics,
     bodyLimit: 64 * 1024,
+    trustProxy: config.trustProxy,
     logRequests: config.logLevel === 'debug' || config.logLevel === 'trace',
   });
   const ops = createOpsServer({

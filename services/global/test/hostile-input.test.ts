@@ -287,6 +287,28 @@ describe('Global Controller: hostile input', () => {
     assert.equal((await call(gc.url, 'GET', '/api/v1/meetings', { token: alice })).status, 200);
   });
 
+  test('random tenant subdomains share one rate-limit bucket per client', async () => {
+    const own = await startGc(identity, {
+      DATABASE_URL: db.url,
+      REDIS_URL: testRedisUrl(),
+      GC_REDIS_PREFIX: uniquePrefix('gchr'),
+      RATE_LIMIT_PER_MINUTE: '5',
+      TENANT_BASE_DOMAIN: 'darktower.example',
+    });
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 7; i++) {
+        const r = await call(own.url, 'GET', '/api/v1/join-keys.json', {
+          headers: { host: `rnd${i}.darktower.example` },
+        });
+        statuses.push(r.status);
+      }
+      assert.deepEqual(statuses, [404, 404, 404, 404, 404, 429, 429]);
+    } finally {
+      await own.gc.close();
+    }
+  });
+
   test('after all of that the service still works', async () => {
     const created = await call(gc.url, 'POST', '/api/v1/meetings', {
       token: alice,

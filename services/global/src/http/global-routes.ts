@@ -88,23 +88,27 @@ export async function registerGlobalRoutes(
       void reply.code(answer.status).headers(answer.headers).send(answer.body);
     });
     scope.addHook('onRequest', async (request, reply) => {
-      const t = await options.tenants.resolve(tenantFromHost(request.headers.host, options.tenantBaseDomain));
-      tenantOf.set(request, t);
+      const slug = tenantFromHost(request.headers.host, options.tenantBaseDomain);
+      const t = await options.tenants.find(slug);
       const limiter = options.rateLimiter;
-      if (limiter === undefined) return;
-      const decision = await limiter.consume(
-        `${t.slug}:${request.ip}`,
-        t.rateLimitPerMinute ?? options.defaultRateLimitPerMinute,
-      );
-      void reply.headers({
-        'x-ratelimit-limit': String(decision.limit),
-        'x-ratelimit-remaining': String(decision.remaining),
-        'x-ratelimit-reset': String(decision.resetAt),
-      });
-      if (!decision.allowed) {
-        void reply.header('retry-after', String(decision.retryAfterSeconds));
-        throw GlobalError.rateLimited(decision.retryAfterSeconds);
+      if (limiter !== undefined) {
+        // Requests for unknown tenants share one bucket per client, so random subdomains cannot dodge the limit.
+        const decision = await limiter.consume(
+          `${t?.slug ?? '?unknown'}:${request.ip}`,
+          t?.rateLimitPerMinute ?? options.defaultRateLimitPerMinute,
+        );
+        void reply.headers({
+          'x-ratelimit-limit': String(decision.limit),
+          'x-ratelimit-remaining': String(decision.remaining),
+          'x-ratelimit-reset': String(decision.resetAt),
+        });
+        if (!decision.allowed) {
+          void reply.header('retry-after', String(decision.retryAfterSeconds));
+          throw GlobalError.rateLimited(decision.retryAfterSeconds);
+        }
       }
+      if (t === undefined) throw GlobalError.notFound(`Tenant ${slug} does not exist`);
+      tenantOf.set(request, t);
     });
     const bodyLimit = options.bodyLimit ?? 16 * 1024;
 
