@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { connectNodeAdapter } from '@connectrpc/connect-node';
 import { Code, ConnectError } from '@connectrpc/connect';
 import { createTokenVerifier, formatScope } from '@darktower/auth-verifier';
@@ -284,7 +285,8 @@ export async function buildMeetingController(
       await gc?.close();
       await service.close();
       await quic?.close(reason);
-      await ws?.close();
+      // Bounded: a transport that fails to finish its own close must not hold the process.
+      await Promise.race([ws?.close(), delay(2_000)]);
       const server = rpc;
       if (server !== undefined) {
         server.closeAllConnections();
@@ -310,6 +312,10 @@ export async function buildMeetingController(
     closed,
     [Symbol.asyncDispose]: () => close(),
   };
+}
+
+function delay(ms: number): Promise<void> {
+  return sleep(ms, undefined, { ref: false });
 }
 
 function urlHost(host: string): string {

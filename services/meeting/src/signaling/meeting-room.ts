@@ -128,8 +128,9 @@ export class MeetingRoom {
 
   /** Layouts and routing after a change; `fullFor` gets a full layout snapshot (answering `requestId`). */
   async reconcile(fullFor?: ParticipantId, requestId = 0): Promise<void> {
-    updateLayouts(this.#state, fullFor, requestId);
+    const updates = updateLayouts(this.#state, fullFor, requestId);
     const moved = await updateRouting(this.#state, this.#deps);
+    for (const send of updates) send();
     if (moved.size > 0) await this.#announceMoves(moved);
   }
 
@@ -393,7 +394,7 @@ export class MeetingRoom {
         );
       }
     }
-    for (const id of moved) updateLayouts(this.#state, id);
+    for (const id of moved) for (const send of updateLayouts(this.#state, id)) send();
   }
 
   async #registerMedia(record: ParticipantRecord): Promise<MediaServerInfo[]> {

@@ -65,6 +65,21 @@ export interface ConnectionHost {
   forget(connection: ParticipantConnection): void;
 }
 
+const CLOSE_GRACE_MS = 500;
+
+/** Waits for `promise` (errors ignored) at most `ms`, cleaning up its timer. */
+async function withDeadline(promise: Promise<unknown> | undefined, ms: number): Promise<void> {
+  if (promise === undefined) return;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    promise.catch(() => undefined),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, ms);
+    }),
+  ]);
+  clearTimeout(timer);
+}
+
 type ConnectionState =
   | { readonly state: 'awaiting-join' }
   | { readonly state: 'joined'; readonly room: MeetingRoom; readonly participantId: ParticipantId }
@@ -131,8 +146,16 @@ export class ParticipantConnection implements ParticipantLink {
       await this.#outbox?.flush(1_000);
       this.#abort.abort(MeetingError.streamError(reason));
       this.#outbox?.stop();
-      await this.#writer?.close();
-      this.#session.close({ closeCode, reason });
+      // FIN our side, then give the peer a moment to read what we sent and close the session itself: closing at once
+      // can discard bytes still in flight (the last ErrorMessage is the one that matters).
+      await withDeadline(this.#writer?.close(), CLOSE_GRACE_MS);
+      await withDeadline(this.#session.closed, CLOSE_GRACE_MS);
+      try {
+        this.#session.close({ closeCode, reason });
+      } catch (error) {
+        // A transport that throws while closing (e.g. its peer closed first) must not stop our cleanup.
+        this.#host.log.warn({ err: error }, 'session close failed');
+      }
     })();
     return this.#closing;
   }
@@ -162,13 +185,26 @@ export class ParticipantConnection implements ParticipantLink {
     }
   }
 
-  /** The first bidirectional stream is the signaling stream; later streams of any kind are refused. */
+  /**
+   * The first bidirectional stream is the signaling stream; later streams of any kind are refused one by one. (The
+   * incoming-stream queues themselves are drained, not cancelled: the transport owns them until the session ends.)
+   */
   async #acceptStream(): Promise<BidirectionalStream | undefined> {
     const incoming = this.#session.incomingBidirectionalStreams.getReader();
-    const onAbort = (): void => void incoming.cancel().catch(() => undefined);
-    this.#abort.signal.addEventListener('abort', onAbort, { once: true });
-    const first = await incoming.read().catch(() => ({ done: true as const, value: undefined }));
-    if (first.done) return undefined;
+    const aborted = new Promise<{ done: true; value: undefined }>((resolve) => {
+      if (this.#abort.signal.aborted) resolve({ done: true, value: undefined });
+      this.#abort.signal.addEventListener(
+        'abort',
+        () => {
+          resolve({ done: true, value: undefined });
+        },
+        { once: true },
+      );
+    });
+    const first = await Promise.race([
+      incoming.read().catch(() => ({ done: true as const, value: undefined })),
+      aborted,
+    ]);
     void (async () => {
       for (;;) {
         const extra = await incoming.read().catch(() => ({ done: true as const, value: undefined }));
@@ -177,7 +213,18 @@ export class ParticipantConnection implements ParticipantLink {
         void extra.value.writable.abort().catch(() => undefined);
       }
     })();
-    void this.#session.incomingUnidirectionalStreams.cancel().catch(() => undefined);
+    void (async () => {
+      const uni = this.#session.incomingUnidirectionalStreams.getReader();
+      for (;;) {
+        const extra = await uni.read().catch(() => ({ done: true as const, value: undefined }));
+        if (extra.done) return;
+        void extra.value.cancel().catch(() => undefined);
+      }
+    })();
+    if (first.done) {
+      // Refused or aborted before a stream arrived: the stream may still come; refuse it too.
+      return undefined;
+    }
     return first.value;
   }
 

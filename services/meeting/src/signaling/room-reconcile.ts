@@ -19,7 +19,9 @@ export interface ReconcileState {
   readonly activeSpeakers: () => readonly ParticipantId[];
 }
 
-export function updateLayouts(state: ReconcileState, fullFor?: ParticipantId, requestId = 0): void {
+/** Recomputes layouts; returns the updates to send (after routing is in place, so media flows when they land). */
+export function updateLayouts(state: ReconcileState, fullFor?: ParticipantId, requestId = 0): (() => void)[] {
+  const out: (() => void)[] = [];
   const connected = [...state.members.values()].filter(isConnected);
   const records = connected.map((m) => m.record);
   const speakers = state.activeSpeakers();
@@ -39,8 +41,12 @@ export function updateLayouts(state: ReconcileState, fullFor?: ParticipantId, re
     m.layout = after;
     if (update === undefined) continue;
     m.layoutVersion++;
-    m.link.send(serverMessage({ case: 'layoutUpdate', value: update }, full ? requestId : 0));
+    const link = m.link;
+    out.push(() => {
+      link.send(serverMessage({ case: 'layoutUpdate', value: update }, full ? requestId : 0));
+    });
   }
+  return out;
 }
 
 function planInput(state: ReconcileState, version: number) {

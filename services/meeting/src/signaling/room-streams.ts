@@ -1,5 +1,6 @@
 // Stream, subscription, layout and mute operations of a room. Each validates its input against the meeting (stream
-// ids of other meetings, or of nobody, are NOT_FOUND), answers the requester, tells the others, then reconciles.
+// ids of other meetings, or of nobody, are NOT_FOUND), reconciles (media handlers acknowledge routes first), then
+// answers the requester and tells the others.
 import {
   tryParseStreamId,
   type LayoutRequest,
@@ -79,6 +80,13 @@ export function publish(
     m.record = { ...m.record, streams: [...m.record.streams, stream] };
     await room.persist(m);
     const published = mediaStreamOf(id, stream);
+    // Others hear of the stream first (their layouts may take it); then routes are set up and acknowledged by the
+    // media handlers; only then is the publisher told where to send (architecture.md "Publish Media Stream Flow").
+    room.broadcast(
+      serverMessage({ case: 'streamPublished', value: { participantId: id, stream: published } }),
+      id,
+    );
+    await room.reconcile();
     m.link.send(
       serverMessage(
         {
@@ -88,11 +96,6 @@ export function publish(
         requestId,
       ),
     );
-    room.broadcast(
-      serverMessage({ case: 'streamPublished', value: { participantId: id, stream: published } }),
-      id,
-    );
-    await room.reconcile();
   });
 }
 
@@ -152,6 +155,7 @@ export function subscribe(
       ],
     };
     await room.persist(m);
+    await room.reconcile(); // the handler acknowledged the route before the subscriber hears back
     m.link.send(
       serverMessage(
         {
@@ -165,7 +169,6 @@ export function subscribe(
         requestId,
       ),
     );
-    await room.reconcile();
   });
 }
 
