@@ -5,37 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { sql } from 'kysely';
-import { DataErrorCode, isDataError, openDatabase, pgliteTypeParsers } from '../src/index.ts';
+import { DataErrorCode, isDataError, openDatabase } from '../src/index.ts';
 import { createTestDatabase } from '../src/testing/index.ts';
-import { databaseContract } from './database-contract.ts';
-
-databaseContract('PostgreSQL (two pools on one test database)', async () => {
-  const testDb = await createTestDatabase({ prefix: 'dt_data' });
-  return {
-    kind: 'postgres',
-    open: () => openDatabase({ url: testDb.url, pool: { max: 4 } }),
-    teardown: () => testDb.drop(),
-  };
-});
-
-databaseContract('PGlite (in memory, one instance shared by two handles)', async () => {
-  const pglite = new PGlite({ parsers: pgliteTypeParsers });
-  await pglite.waitReady;
-  return {
-    kind: 'pglite',
-    open: () => openDatabase({ pglite }),
-    teardown: () => pglite.close(),
-  };
-});
-
-databaseContract('PGlite (one data directory opened twice in one process)', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'dt-data-contract-'));
-  return {
-    kind: 'pglite',
-    open: () => openDatabase({ dataDir: dir }),
-    teardown: () => rm(dir, { recursive: true, force: true }),
-  };
-});
 
 describe('openDatabase', () => {
   test('refuses URLs that are not postgres:// and bad pool settings', async () => {
