@@ -77,8 +77,11 @@ export async function buildMeetingController(
     processMetrics: true,
   });
   const meetingMetrics = createMeetingMetrics(metrics);
-  const store =
-    overrides.store ?? (await openMeetingStore({ url: config.redisUrl, prefix: config.redisPrefix, clock }));
+  const opened =
+    overrides.store === undefined
+      ? await openMeetingStore({ url: config.redisUrl, prefix: config.redisPrefix, clock })
+      : { store: overrides.store };
+  const store = opened.store;
   const handlers = new HandlerRegistry(clock, config.handlerTimeout);
   const media = overrides.media ?? new ConnectMediaGateway(handlers);
   const verifier =
@@ -93,6 +96,7 @@ export async function buildMeetingController(
     verifier,
     log: logger,
     metrics: meetingMetrics,
+    ...(opened.bus === undefined ? {} : { bus: opened.bus }),
     roomOptions: {
       sessionTtlMs: config.sessionTtl,
       heartbeatIntervalMs: config.heartbeatInterval,
@@ -170,6 +174,7 @@ export async function buildMeetingController(
             keyPem: readFileSync(config.tlsKeyFile, 'utf8'),
           }
         : ('dev' as const);
+    await service.start();
     quic = createWebTransportServer({ host: config.host, port: config.port, cert, onSession });
     const q = await quic.listen();
     const signalingUrl = config.publicUrl ?? `https://${urlHost(q.host)}:${q.port}`;

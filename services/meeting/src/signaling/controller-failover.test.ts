@@ -7,8 +7,10 @@ import { ErrorCode, LeaveReason, StreamType } from '@darktower/protocol';
 import { openKeyValueStore } from '@darktower/data';
 import { testRedisUrl, uniquePrefix } from '@darktower/data/testing';
 import { createMemorySessionPair } from '@darktower/transport';
+import { MeetingId } from '../ids.ts';
 import { HandlerRegistry } from '../routing/handler-registry.ts';
 import { KvMeetingStore } from '../state/kv-meeting-store.ts';
+import { KvMeetingBus } from '../state/meeting-bus.ts';
 import { JoinTokenIssuer, TEST_ISSUER } from '../testing/join-tokens.ts';
 import { MediaGatewayDouble } from '../testing/media-gateway-double.ts';
 import { MH1, MH2, OffsetClock, silentLog } from '../testing/harness.ts';
@@ -32,8 +34,10 @@ test('a meeting survives its controller: clients resume on another one', async (
         capacity: { maxParticipants: 100, maxStreams: 1000 },
       });
     }
-    const store = new KvMeetingStore(await openKeyValueStore({ url: testRedisUrl(), prefix }));
+    const kv = await openKeyValueStore({ url: testRedisUrl(), prefix });
+    const store = new KvMeetingStore(kv);
     const service = new SignalingService({
+      bus: new KvMeetingBus(kv),
       controllerId: id,
       clock,
       store,
@@ -47,6 +51,7 @@ test('a meeting survives its controller: clients resume on another one', async (
       service.accept(server);
       return SignalingClient.open(client);
     };
+    await service.start();
     return { service, store, connect };
   };
 
@@ -77,7 +82,8 @@ test('a meeting survives its controller: clients resume on another one', async (
   const bob = await join('bob');
   expectKind(await bob.client.request({ case: 'subscribe', value: { streamId: cam } }), 'subscriptionAck');
 
-  // Controller A dies: its Redis connection is gone, then its clients lose their sessions.
+  // Controller A dies: its Redis connection is gone, then its clients lose their sessions. (While both live, the
+  // claim over pub/sub moves the meeting: see the next test.)
   await a.store.close();
   alice.client.session.close();
   bob.client.session.close();
@@ -134,4 +140,87 @@ test('a meeting survives its controller: clients resume on another one', async (
   if (keys.length > 0) await cleanup.del(...keys);
   await cleanup.close();
   await b.store.close();
+});
+
+test('a live controller lets go of a meeting another controller claimed (pub/sub)', async () => {
+  await using issuer = await JoinTokenIssuer.start();
+  const prefix = uniquePrefix('mc-handover');
+  const clock = new OffsetClock();
+  const media = new MediaGatewayDouble();
+  const controller = async (id: string) => {
+    const handlers = new HandlerRegistry(clock, 60_000);
+    for (const h of [MH1, MH2]) {
+      handlers.register({
+        handlerId: h,
+        region: 't',
+        mediaUrl: `https://${h}.test`,
+        rpcUrl: `http://${h}.test`,
+        capacity: { maxParticipants: 100, maxStreams: 1000 },
+      });
+    }
+    const kv = await openKeyValueStore({ url: testRedisUrl(), prefix });
+    const service = new SignalingService({
+      bus: new KvMeetingBus(kv),
+      controllerId: id,
+      clock,
+      store: new KvMeetingStore(kv),
+      media,
+      handlers,
+      verifier: createJoinTokenVerifier({ jwksUrl: issuer.jwks.url, issuer: TEST_ISSUER }),
+      log: silentLog,
+    });
+    await service.start();
+    const connect = async (): Promise<SignalingClient> => {
+      const [client, server] = createMemorySessionPair();
+      service.accept(server);
+      return SignalingClient.open(client);
+    };
+    return { service, kv, connect };
+  };
+  const a = await controller('mc-a');
+  const b = await controller('mc-b');
+  const meeting = randomUUID();
+  const aliceA = await a.connect();
+  const alice = expectKind(
+    await aliceA.request({
+      case: 'join',
+      value: { meetingId: meeting, joinToken: await issuer.sign({ meetingId: meeting, sub: 'alice' }) },
+    }),
+    'joinResponse',
+  );
+  // Bob reaches B first (say, the load balancer sent him there): B claims the meeting, A lets go and closes
+  // Alice's session so she resumes on B.
+  const bobB = await b.connect();
+  expectKind(
+    await bobB.request({
+      case: 'join',
+      value: { meetingId: meeting, joinToken: await issuer.sign({ meetingId: meeting, sub: 'bob' }) },
+    }),
+    'joinResponse',
+  );
+  await aliceA.ended;
+  assert.equal(a.service.room(MeetingId(meeting)), undefined);
+  const aliceB = await b.connect();
+  const resumed = expectKind(
+    await aliceB.request({
+      case: 'resume',
+      value: {
+        meetingId: meeting,
+        participantId: alice.participantId,
+        resumeToken: alice.resumeToken,
+        joinToken: await issuer.sign({ meetingId: meeting, sub: 'alice' }),
+      },
+    }),
+    'joinResponse',
+  );
+  assert.equal(resumed.participantId, alice.participantId);
+  assert.equal(resumed.existingParticipants.length, 1);
+
+  for (const c of [aliceB, bobB]) await c.close().catch(() => undefined);
+  await a.service.close();
+  await b.service.close();
+  const keys = await b.kv.keys('');
+  if (keys.length > 0) await b.kv.del(...keys);
+  await a.kv.close();
+  await b.kv.close();
 });

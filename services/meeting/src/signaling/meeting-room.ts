@@ -320,6 +320,16 @@ export class MeetingRoom {
     });
   }
 
+  /**
+   * Another controller took the meeting over: stop here without touching the shared state (it is theirs now) and
+   * close our sessions so clients resume at the new owner.
+   */
+  abandon(): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    for (const m of this.#members.values()) m.link?.close('session resumed elsewhere: meeting moved');
+  }
+
   /** Drops members whose resume window passed; returns how many. */
   expire(now: Millis): Promise<number> {
     return this.run(async () => {

@@ -8,6 +8,7 @@ import { MeetingId, type Clock, type HandlerId, type ParticipantId } from '../id
 import { noMetrics, type MeetingMetrics } from '../meeting-metrics.ts';
 import type { HandlerRegistry } from '../routing/handler-registry.ts';
 import { loudnessFromDbov } from '../speaker/active-speaker-detector.ts';
+import type { MeetingBus, MeetingBusEvent } from '../state/meeting-bus.ts';
 import type { MeetingStore } from '../state/meeting-store.ts';
 import type { MeetingConfigRecord, MeetingRecord } from '../state/records.ts';
 import { SignalingCloseCode } from './close-codes.ts';
@@ -32,6 +33,8 @@ export interface SignalingServiceDeps {
   readonly log: RoomLogger;
   readonly metrics?: MeetingMetrics;
   readonly roomOptions?: Partial<RoomOptions>;
+  /** Pub/sub with other controllers sharing the store (absent with an in-process store). */
+  readonly bus?: MeetingBus;
   readonly connectionOptions?: Partial<ConnectionOptions>;
 }
 
@@ -46,6 +49,7 @@ export class SignalingService implements AsyncDisposable {
   readonly #opening = new Map<MeetingId, Promise<MeetingRoom>>();
   readonly #connections = new Set<ParticipantConnection>();
   #closing: Promise<void> | undefined;
+  #unsubscribe: (() => Promise<void>) | undefined;
 
   constructor(deps: SignalingServiceDeps) {
     this.#deps = deps;
@@ -69,6 +73,31 @@ export class SignalingService implements AsyncDisposable {
 
   get roomOptions(): RoomOptions {
     return this.#roomOptions;
+  }
+
+  /** Starts listening to other controllers (when there is a bus). */
+  async start(): Promise<void> {
+    const bus = this.#deps.bus;
+    if (bus === undefined || this.#unsubscribe !== undefined) return;
+    this.#unsubscribe = await bus.subscribe((event) => {
+      this.#onBusEvent(event);
+    });
+  }
+
+  #onBusEvent(event: MeetingBusEvent): void {
+    if (event.controllerId === this.#deps.controllerId) return;
+    const id = MeetingId(event.meetingId);
+    const room = this.#rooms.get(id);
+    if (room === undefined) return;
+    this.#rooms.delete(id);
+    if (event.type === 'meeting-claimed') {
+      this.#deps.log.info({ meetingId: id, by: event.controllerId }, 'meeting moved to another controller');
+      room.abandon();
+    } else {
+      // The store already says ended; tell our participants.
+      void room.end(undefined, event.reason).catch(() => 0);
+    }
+    this.#refreshGauges();
   }
 
   /** Serves one signaling session until it ends. */
@@ -125,6 +154,11 @@ export class SignalingService implements AsyncDisposable {
     }
     const n = await room.end(undefined, reason);
     this.#rooms.delete(meetingId);
+    await this.#deps.bus
+      ?.publish({ type: 'meeting-ended', meetingId, controllerId: this.#deps.controllerId, reason })
+      .catch((error: unknown) => {
+        this.#deps.log.warn({ err: error }, 'could not announce the meeting end');
+      });
     this.#refreshGauges();
     return n;
   }
@@ -190,6 +224,7 @@ export class SignalingService implements AsyncDisposable {
 
   close(): Promise<void> {
     this.#closing ??= (async () => {
+      await this.#unsubscribe?.().catch(() => undefined);
       const open = [...this.#connections];
       await Promise.all(
         open.map((c) => c.shutdown(SignalingCloseCode.shuttingDown, 'controller shutting down')),
@@ -297,6 +332,12 @@ export class SignalingService implements AsyncDisposable {
         meeting,
       );
       this.#rooms.set(meetingId, room);
+      // Whoever ran this meeting before lets go of it.
+      await this.#deps.bus
+        ?.publish({ type: 'meeting-claimed', meetingId, controllerId: this.#deps.controllerId })
+        .catch((error: unknown) => {
+          this.#deps.log.warn({ err: error }, 'could not announce the meeting claim');
+        });
       return room;
     })();
     this.#opening.set(meetingId, opening);
