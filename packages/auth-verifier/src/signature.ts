@@ -5,7 +5,7 @@ const ED25519_SIGNATURE_BYTES = 64;
 
 /**
  * Ed25519 signature check with node:crypto's synchronous verify. Same primitive as WebCrypto (OpenSSL), without
- * a thread-pool hop and promise per call: about 40% more verifications per core than going through jose's
+ * a thread-pool hop and promise per call: 30-40% more verifications per core than going through jose's
  * WebCrypto path (see services/auth bench).
  */
 export function verifyEd25519(key: CryptoKey, signingInput: string, signatureB64url: string): boolean {

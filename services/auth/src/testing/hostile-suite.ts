@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { startHarness, type Harness } from './harness.ts';
 import { adminToken, injector, type Inject } from './http-helpers.ts';
 import { algNoneToken, b64json, hs256WithPublicKey, signWith } from './forge.ts';
-import { freshIp, type SuiteTarget } from './behaviour-suite.ts';
+import { freshIp, type SuiteTarget } from './suite-target.ts';
 
 /** Hostile input: each is refused with a stable code and the service stays up. */
 export function hostileSuite(target: SuiteTarget): void {

@@ -8,7 +8,7 @@ import { MasterKey } from '../keys/master-key.ts';
 import { startHarness, type Harness } from './harness.ts';
 import { adminToken, injector, type Inject } from './http-helpers.ts';
 import { signWith } from './forge.ts';
-import type { SuiteTarget } from './behaviour-suite.ts';
+import type { SuiteTarget } from './suite-target.ts';
 
 const PERIOD_MS = 3 * 3_600_000;
 const PREPUBLISH_MS = 3_600_000;

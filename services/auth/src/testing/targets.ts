@@ -1,5 +1,5 @@
 import { createTestDatabase } from '@darktower/data/testing';
-import type { SuiteTarget } from './behaviour-suite.ts';
+import type { SuiteTarget } from './suite-target.ts';
 
 /** PGlite in memory (DATABASE_URL unset). */
 export const pgliteTarget: SuiteTarget = {

@@ -1,0 +1,4 @@
+import { serviceCredentialsSuite } from '../testing/service-suite.ts';
+import { postgresTarget } from '../testing/targets.ts';
+
+serviceCredentialsSuite(postgresTarget);
