@@ -12,6 +12,8 @@ export interface MediaHandlerProcess extends AsyncDisposable {
   readonly media: string;
   /** MediaHandlerService base URL; its /media path is the WebSocket fallback. */
   readonly rpc: string;
+  /** Development service secret: MediaHandlerService accepts `Bearer svc.<caller>.<secret>`. */
+  readonly secret: string;
   readonly certificateHash: string;
   readonly client: Client<typeof MediaHandlerService>;
 }
@@ -63,6 +65,7 @@ export async function startMediaHandler(env: Record<string, string> = {}): Promi
   return {
     media: ready.media,
     rpc: ready.rpc,
+    secret,
     certificateHash: ready.certificateHash,
     client,
     [Symbol.asyncDispose]: () =>

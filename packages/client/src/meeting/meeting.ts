@@ -12,7 +12,7 @@ import {
   type MediaServerInfo,
   type StreamId,
 } from '@darktower/protocol';
-import type { DarkTowerApi } from '../api/darktower-api.ts';
+import type { DarkTowerApi, JoinGrant } from '../api/darktower-api.ts';
 import { anySignal, sleep } from '../core/abort.ts';
 import { ClientError, isClientError } from '../core/client-error.ts';
 import { Emitter } from '../core/emitter.ts';
@@ -34,7 +34,8 @@ import type {
 import { participantOf, Roster, streamInfoOf, streamTypeOfKind } from './roster.ts';
 
 export interface MeetingOptions {
-  readonly api: DarkTowerApi;
+  /** The REST API (needed unless `grant` is given). */
+  readonly api?: DarkTowerApi;
   readonly connector: Connector;
   /** Meeting id or code. */
   readonly meeting: string;
@@ -47,6 +48,11 @@ export interface MeetingOptions {
   /** Resume attempts after a drop (default 5, 1 s apart). 0 turns resume off. */
   readonly reconnectAttempts?: number;
   readonly reconnectDelayMs?: number;
+  /**
+   * Where join tokens come from (default: the Global Controller via `api.joinMeeting`). Bots and tests with tokens
+   * from elsewhere (e.g. `darktower token`) supply their own; it is called again for every resume.
+   */
+  readonly grant?: (signal: AbortSignal) => Promise<JoinGrant>;
   /** Subscribe to every remote audio stream (default true). */
   readonly autoSubscribeAudio?: boolean;
 }
@@ -228,11 +234,16 @@ export class Meeting implements AsyncDisposable {
 
   async #connect(resume: { participantId: string } | undefined, signal: AbortSignal): Promise<Link> {
     const o = this.#options;
-    const grant = await o.api.joinMeeting(
-      o.meeting,
-      { displayName: o.displayName, userToken: o.userToken },
-      signal,
-    );
+    const api = o.api;
+    let grant: JoinGrant;
+    if (o.grant !== undefined) grant = await o.grant(signal);
+    else if (api !== undefined)
+      grant = await api.joinMeeting(
+        o.meeting,
+        { displayName: o.displayName, userToken: o.userToken },
+        signal,
+      );
+    else throw ClientError.invalidState('Meeting needs `api` or `grant`');
     this.#meetingId = grant.meetingId;
     const session = await o.connector(
       { url: grant.meetingControllerUrl, serverCertificateHashes: [], purpose: 'signaling' },

@@ -9,7 +9,7 @@
 // The Meeting Controller is not in this path (see README: the full-stack join waits for the dev stack).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import type { CDPSession, Page } from 'playwright-core';
-import { MediaRig } from '../test/support/media-rig.ts';
+import { MediaRig } from '../support/media-rig.ts';
 
 const q = (values: number[], p: number): number => {
   const s = values.filter(Number.isFinite).sort((a, b) => a - b);
@@ -96,6 +96,6 @@ const result = {
   },
   measured_at: new Date().toISOString(),
 };
-const dir = new URL('../../../bench/results/', import.meta.url).pathname;
+const dir = new URL('../../../../bench/results/', import.meta.url).pathname;
 mkdirSync(dir, { recursive: true });
 writeFileSync(`${dir}web.json`, `${JSON.stringify(result, null, 2)}\n`);
