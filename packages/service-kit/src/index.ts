@@ -63,6 +63,25 @@ export {
 export { toErrorReply, type ErrorReply } from './error-reply.ts';
 export { createHttpApp, type CreateHttpAppOptions, type HttpApp } from './http-app.ts';
 export { parseTraceparent, type TraceIds } from './trace-context.ts';
+export {
+  createTracing,
+  type CreateTracingOptions,
+  type SpanOptions,
+  type Tracing,
+} from './tracing/tracing.ts';
+export {
+  TRACE_EXPORTERS,
+  otlpSettingsFromEnv,
+  samplerFromEnv,
+  traceExporterFromEnv,
+  type TraceExporterKind,
+} from './tracing/tracing-env.ts';
+export {
+  JsonLinesSpanExporter,
+  toSpanRecord,
+  type LineSink,
+  type SpanRecord,
+} from './tracing/json-lines-exporter.ts';
 
 export { Scope, type Cleanup, type CleanupErrorHandler, type Lifetime, type ScopeOptions } from './scope.ts';
 export {

@@ -24,6 +24,11 @@ export interface CreateLoggerOptions {
   destination?: DestinationStream;
   /** Extra key names to redact, on top of the defaults (password, token, authorization, cookie, ...). */
   redactKeys?: readonly string[];
+  /**
+   * The active span's ids (`tracing.activeIds` of createTracing): every line logged inside a span carries its
+   * `trace_id` and `span_id`, unless the logger already binds its own.
+   */
+  traceIds?: () => { trace_id: string; span_id: string } | undefined;
 }
 
 /**
@@ -36,8 +41,15 @@ export interface CreateLoggerOptions {
 export function createLogger(options: CreateLoggerOptions): Logger {
   const keys = [...DEFAULT_SECRET_KEYS, ...(options.redactKeys ?? [])];
   const redact = createRedactor(keys);
+  const traceIds = options.traceIds;
   return pino(
     {
+      ...(traceIds === undefined
+        ? {}
+        : {
+            mixin: (_object: object, _level: number, logger: PinoLogger) =>
+              'trace_id' in logger.bindings() ? {} : (traceIds() ?? {}),
+          }),
       // pino applies formatters.bindings to the root only; child bindings (`logger.child({ token })`) are covered
       // by pino's own path redaction of top-level keys.
       redact: { paths: topLevelPaths(keys), censor: REDACTED },
