@@ -1,0 +1,289 @@
+// The MLS Delivery Service of one meeting (RFC 9420 section 16.12 / RFC 9750): orders commits, relays key
+// packages, commits and welcomes. Pure and transport-neutral: the Meeting Controller calls these methods with
+// what participants sent and sends the returned deliveries. It never sees a secret: it handles opaque bytes and
+// epoch numbers only, so a compromised DS can withhold, delay or reorder, but cannot read media.
+//
+// Rules:
+// - One commit per epoch: the first commit for the current epoch wins; any other commit is refused with CONFLICT
+//   (the sender then applies the winner, relayed to it like to everyone, and rebases).
+// - Adds and removes come from one designated committer: the longest-present member that answers. Joiners'
+//   key packages are queued and handed to it in an MlsCommitRequest; leaves become remove requests.
+// - A joiner becomes a member when its Welcome is relayed. Commits accepted between the commit that added it and
+//   its Welcome are buffered and delivered right after the Welcome, so it never misses an epoch.
+// - At least every `rotationIntervalMs` (default 1 h) the committer is asked for an empty commit (self-update).
+// - A committer that does not answer within `requestTimeoutMs` is passed over; a joiner whose Welcome does not
+//   come within `welcomeTimeoutMs` is removed again and asked for a fresh key package.
+// A new method returns the deliveries it causes, in order; the caller must send them in that order per recipient.
+import { MAX_KEY_PACKAGE_BYTES, MAX_MLS_MESSAGE_BYTES } from './mls-codec.ts';
+import type { DsDelivery, DsErrorCode, DsMessage, DsParticipantId } from './delivery-service-messages.ts';
+
+export interface DeliveryServiceOptions {
+  /** Milliseconds clock (injected in tests). */
+  now?: () => number;
+  rotationIntervalMs?: number;
+  requestTimeoutMs?: number;
+  welcomeTimeoutMs?: number;
+  /** Most key packages handed to one commit (bounds commit and welcome sizes). */
+  maxAddsPerCommit?: number;
+}
+
+interface Outstanding {
+  epoch: bigint;
+  committer: DsParticipantId;
+  add: DsParticipantId[];
+  remove: DsParticipantId[];
+  sentAt: number;
+}
+
+interface AwaitingWelcome {
+  /** The epoch of the commit that added it; its Welcome is for this epoch and it joins at epoch + 1. */
+  epoch: bigint;
+  committer: DsParticipantId;
+  since: number;
+  buffered: DsMessage[];
+}
+
+const RECENT_COMMITS = 64;
+
+export class DeliveryServiceCore {
+  readonly #now: () => number;
+  readonly #rotationIntervalMs: number;
+  readonly #requestTimeoutMs: number;
+  readonly #welcomeTimeoutMs: number;
+  readonly #maxAdds: number;
+  /** undefined: no group yet (or everybody left). */
+  #epoch: bigint | undefined;
+  /** Group members in admission order; the first is the designated committer. */
+  #members: DsParticipantId[] = [];
+  readonly #awaiting = new Map<DsParticipantId, AwaitingWelcome>();
+  /** Joiners' key packages, in arrival order, until a commit adds them. */
+  readonly #queued = new Map<DsParticipantId, Uint8Array>();
+  /** Participants that left (or never got their Welcome) and still have a leaf to remove. */
+  readonly #toRemove = new Set<DsParticipantId>();
+  #outstanding: Outstanding | undefined;
+  /** Who committed recent epochs (to validate Welcomes). */
+  readonly #committers = new Map<bigint, DsParticipantId>();
+  #lastCommitAt: number;
+  #commitsAccepted = 0;
+  #commitsRejected = 0;
+
+  constructor(options: DeliveryServiceOptions = {}) {
+    this.#now = options.now ?? (() => Date.now());
+    this.#rotationIntervalMs = options.rotationIntervalMs ?? 60 * 60 * 1000;
+    this.#requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
+    this.#welcomeTimeoutMs = options.welcomeTimeoutMs ?? 15_000;
+    this.#maxAdds = options.maxAddsPerCommit ?? 50;
+    this.#lastCommitAt = this.#now();
+  }
+
+  /** Current epoch of the group, undefined before it exists. */
+  get epoch(): bigint | undefined {
+    return this.#epoch;
+  }
+
+  get members(): readonly DsParticipantId[] {
+    return [...this.#members];
+  }
+
+  /** Who is asked to commit next (the longest-present responsive member). */
+  get committer(): DsParticipantId | undefined {
+    return this.#members[0];
+  }
+
+  get stats(): { commitsAccepted: number; commitsRejected: number; queued: number; awaitingWelcome: number } {
+    return {
+      commitsAccepted: this.#commitsAccepted,
+      commitsRejected: this.#commitsRejected,
+      queued: this.#queued.size,
+      awaitingWelcome: this.#awaiting.size,
+    };
+  }
+
+  /** A participant joined the meeting (E2EE on): ask it for a key package. */
+  participantJoined(participantId: DsParticipantId): DsDelivery[] {
+    return [{ to: participantId, message: { type: 'keyPackageRequest', count: 1 } }];
+  }
+
+  /** MlsKeyPackageUpload from a participant that wants to be added. */
+  uploadKeyPackage(from: DsParticipantId, keyPackage: Uint8Array): DsDelivery[] {
+    if (keyPackage.byteLength === 0 || keyPackage.byteLength > MAX_KEY_PACKAGE_BYTES)
+      return [this.#error(from, 'INVALID_REQUEST', `key package of ${keyPackage.byteLength} bytes`)];
+    if (this.#members.includes(from) || this.#awaiting.has(from))
+      return [this.#error(from, 'CONFLICT', 'already in the group')];
+    this.#queued.delete(from); // a newer key package replaces the older one, at the back of the queue
+    this.#queued.set(from, new Uint8Array(keyPackage));
+    return this.#schedule();
+  }
+
+  /** The participant left the meeting (or was kicked): its leaf must go. */
+  participantLeft(participantId: DsParticipantId): DsDelivery[] {
+    this.#queued.delete(participantId);
+    const wasMember = this.#members.includes(participantId);
+    if (wasMember) this.#members = this.#members.filter((m) => m !== participantId);
+    const wasAwaiting = this.#awaiting.delete(participantId);
+    if (wasMember || wasAwaiting) this.#toRemove.add(participantId);
+    if (this.#outstanding?.committer === participantId) this.#outstanding = undefined;
+    if (this.#members.length === 0 && this.#awaiting.size === 0) {
+      // Nobody holds the group any more: the next joiner founds a new one.
+      this.#epoch = undefined;
+      this.#toRemove.clear();
+      this.#outstanding = undefined;
+      this.#committers.clear();
+    }
+    return this.#schedule();
+  }
+
+  /** MlsCommit{epoch, commit} from a member. */
+  submitCommit(from: DsParticipantId, epoch: bigint, commit: Uint8Array): DsDelivery[] {
+    if (!this.#members.includes(from)) {
+      this.#commitsRejected++;
+      return [this.#error(from, 'FORBIDDEN', 'not a member of the group')];
+    }
+    if (commit.byteLength === 0 || commit.byteLength > MAX_MLS_MESSAGE_BYTES) {
+      this.#commitsRejected++;
+      return [this.#error(from, 'INVALID_REQUEST', `commit of ${commit.byteLength} bytes`)];
+    }
+    if (this.#epoch === undefined || epoch !== this.#epoch) {
+      this.#commitsRejected++;
+      const current = this.#epoch === undefined ? 'none' : this.#epoch.toString();
+      return [
+        this.#error(
+          from,
+          'CONFLICT',
+          `commit for epoch ${epoch.toString()} refused: the group is at epoch ${current} (a commit for that ` +
+            'epoch was already accepted: apply it and rebase)',
+        ),
+      ];
+    }
+    this.#commitsAccepted++;
+    this.#epoch = epoch + 1n;
+    this.#lastCommitAt = this.#now();
+    this.#committers.set(epoch, from);
+    if (this.#committers.size > RECENT_COMMITS) this.#committers.delete(epoch - BigInt(RECENT_COMMITS));
+    const message: DsMessage = {
+      type: 'commit',
+      epoch,
+      commit: new Uint8Array(commit),
+      senderParticipantId: from,
+    };
+    const out: DsDelivery[] = this.#members.map((to) => ({ to, message }));
+    for (const waiting of this.#awaiting.values()) if (epoch > waiting.epoch) waiting.buffered.push(message);
+
+    const request = this.#outstanding;
+    this.#outstanding = undefined;
+    if (request?.epoch === epoch && request.committer === from) {
+      // Fulfilled: the adds now have leaves and wait for their Welcome; the removes are gone.
+      for (const pid of request.remove) this.#toRemove.delete(pid);
+      for (const pid of request.add) {
+        this.#queued.delete(pid);
+        this.#awaiting.set(pid, { epoch, committer: from, since: this.#now(), buffered: [] });
+      }
+    }
+    // Otherwise another commit won the epoch: the request is stale and is re-issued for the new epoch below.
+    return [...out, ...this.#schedule()];
+  }
+
+  /** MlsWelcome{epoch, welcome, recipients} from the member whose commit of `epoch` added the recipients. */
+  submitWelcome(
+    from: DsParticipantId,
+    epoch: bigint,
+    welcome: Uint8Array,
+    recipients: readonly DsParticipantId[],
+  ): DsDelivery[] {
+    if (welcome.byteLength === 0 || welcome.byteLength > MAX_MLS_MESSAGE_BYTES)
+      return [this.#error(from, 'INVALID_REQUEST', `welcome of ${welcome.byteLength} bytes`)];
+    if (this.#committers.get(epoch) !== from)
+      return [this.#error(from, 'CONFLICT', `no accepted commit of yours for epoch ${epoch.toString()}`)];
+    const unique = [...new Set(recipients)];
+    if (unique.length === 0) return [this.#error(from, 'INVALID_REQUEST', 'welcome without recipients')];
+    for (const pid of unique) {
+      const waiting = this.#awaiting.get(pid);
+      if (waiting?.epoch !== epoch || waiting.committer !== from)
+        return [
+          this.#error(from, 'INVALID_REQUEST', `${pid} is not waiting for a welcome of epoch ${epoch}`),
+        ];
+    }
+    const out: DsDelivery[] = [];
+    const message: DsMessage = {
+      type: 'welcome',
+      epoch,
+      welcome: new Uint8Array(welcome),
+      senderParticipantId: from,
+      recipientParticipantIds: unique,
+    };
+    for (const pid of unique) {
+      const waiting = this.#awaiting.get(pid);
+      if (waiting === undefined) continue;
+      this.#awaiting.delete(pid);
+      this.#members.push(pid);
+      out.push({ to: pid, message }, ...waiting.buffered.map((m) => ({ to: pid, message: m })));
+    }
+    return out;
+  }
+
+  /** Timers: passes over a silent committer, retries lost welcomes, asks for the periodic rotation. */
+  tick(): DsDelivery[] {
+    const now = this.#now();
+    const out: DsDelivery[] = [];
+    const request = this.#outstanding;
+    if (request !== undefined && now - request.sentAt >= this.#requestTimeoutMs) {
+      this.#outstanding = undefined;
+      // The silent committer goes to the back of the line; the next longest-present member is asked.
+      if (this.#members[0] === request.committer && this.#members.length > 1)
+        this.#members = [...this.#members.slice(1), request.committer];
+    }
+    for (const [pid, waiting] of [...this.#awaiting]) {
+      if (now - waiting.since < this.#welcomeTimeoutMs) continue;
+      this.#awaiting.delete(pid);
+      this.#toRemove.add(pid);
+      out.push({ to: pid, message: { type: 'keyPackageRequest', count: 1 } });
+    }
+    return [...out, ...this.#schedule()];
+  }
+
+  #schedule(): DsDelivery[] {
+    if (this.#outstanding !== undefined) return [];
+    const now = this.#now();
+    if (this.#epoch === undefined) {
+      const founder = this.#queued.keys().next();
+      if (founder.done === true) return [];
+      this.#queued.delete(founder.value);
+      this.#epoch = 0n;
+      this.#members = [founder.value];
+      this.#lastCommitAt = now;
+      return this.#request(founder.value, true, now);
+    }
+    const committer = this.#members[0];
+    if (committer === undefined) return [];
+    const rotationDue = this.#members.length >= 2 && now - this.#lastCommitAt >= this.#rotationIntervalMs;
+    if (this.#queued.size === 0 && this.#toRemove.size === 0 && !rotationDue) return [];
+    return this.#request(committer, false, now);
+  }
+
+  #request(committer: DsParticipantId, createGroup: boolean, now: number): DsDelivery[] {
+    const epoch = this.#epoch ?? 0n;
+    const add = [...this.#queued].slice(0, this.#maxAdds).map(([participantId, keyPackage]) => ({
+      participantId,
+      keyPackage,
+    }));
+    const removeParticipantIds = [...this.#toRemove];
+    this.#outstanding = {
+      epoch,
+      committer,
+      add: add.map((a) => a.participantId),
+      remove: removeParticipantIds,
+      sentAt: now,
+    };
+    if (createGroup && add.length === 0) {
+      // Founding alone: nothing to commit yet, the request only tells the founder to create the group.
+      this.#outstanding = undefined;
+    }
+    return [
+      { to: committer, message: { type: 'commitRequest', epoch, createGroup, add, removeParticipantIds } },
+    ];
+  }
+
+  #error(to: DsParticipantId, code: DsErrorCode, message: string): DsDelivery {
+    return { to, message: { type: 'error', code, message, currentEpoch: this.#epoch } };
+  }
+}
