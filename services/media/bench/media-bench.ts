@@ -74,7 +74,9 @@ function summarize(
   };
 }
 
-async function runQuic(rateIn: number): Promise<RunResult> {
+async function runQuic(
+  rateIn: number,
+): Promise<RunResult & { handlerQueueDrops: number; handlerHandedToTransport: number }> {
   // BENCH_PROFILE=<dir>: CPU profile of the handler process (where its time goes).
   const profile = process.env.BENCH_PROFILE;
   const child = new Child(
@@ -127,7 +129,16 @@ async function runQuic(rateIn: number): Promise<RunResult> {
     type: 'measure',
     on: false,
   });
-  const result = summarize(delays, received, sent, seconds, before, after);
+  const final = await child.ask<CpuMem & { totals: { framesDropped: number; framesForwarded: number } }>({
+    type: 'stats',
+  });
+  const first = before as CpuMem & { totals: { framesDropped: number; framesForwarded: number } };
+  const result = {
+    ...summarize(delays, received, sent, seconds, before, after),
+    // Where the missing frames went: dropped by the handler's bounded queues, or handed to QUIC and late/lost there.
+    handlerQueueDrops: final.totals.framesDropped - first.totals.framesDropped,
+    handlerHandedToTransport: final.totals.framesForwarded - first.totals.framesForwarded,
+  };
   await Promise.all([pubProc.exit(), subProc.exit()]);
   await child.exit();
   return result;
