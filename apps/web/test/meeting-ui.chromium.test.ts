@@ -1,0 +1,117 @@
+// The product milestone through the real stack (apps/cli startDevStack) and the real UI: participants in separate
+// browser contexts join one meeting, see each other's named tiles with moving video and non-zero audio, a screen
+// share appears as a tile, mute shows on the others, leave removes the tile; a WebSocket-fallback participant meets
+// WebTransport ones. Screenshots of each step: test-results/meeting-ui/.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { DarkTowerApi } from '@darktower/client';
+import type { Browser, Page } from 'playwright-core';
+import { hasChromium, launchChromium, resultsDir } from './support/chromium.ts';
+import { findDevStack, startDevStack } from './support/dev-stack.ts';
+
+const start = await findDevStack();
+const skip = !hasChromium ? 'no Chromium' : typeof start === 'string' ? start : false;
+
+async function joinAs(browser: Browser, url: string, name: string): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1000, height: 760 } });
+  const page = await context.newPage();
+  await page.goto(url);
+  await page.getByTestId('display-name').fill(name);
+  await page.getByTestId('join').click();
+  await page.getByTestId('leave').waitFor({ timeout: 20_000 });
+  return page;
+}
+
+const tile = (page: Page, name: string, kind = 'camera'): ReturnType<Page['locator']> =>
+  page.locator(
+    `[data-testid="tile"][data-self="false"][data-kind="${kind}"][data-participant-name="${name}"]`,
+  );
+
+async function videoMoves(page: Page, name: string, shot: (n: number) => string): Promise<void> {
+  const t = tile(page, name);
+  await t.locator('canvas').waitFor({ timeout: 20_000 });
+  await page.waitForFunction(
+    (n) => {
+      const c = document.querySelector<HTMLCanvasElement>(
+        `[data-testid="tile"][data-self="false"][data-participant-name="${n}"] canvas`,
+      );
+      return c !== null && c.width > 0;
+    },
+    name,
+    { timeout: 20_000 },
+  );
+  const a = await t.locator('canvas').screenshot({ path: shot(1) });
+  await new Promise((r) => setTimeout(r, 1_000));
+  const b = await t.locator('canvas').screenshot({ path: shot(2) });
+  assert.notDeepEqual(a, b, `${name}'s video is moving`);
+}
+
+async function audioHeard(page: Page, name: string): Promise<void> {
+  await page.waitForFunction(
+    (n) =>
+      Number(
+        document
+          .querySelector(`[data-testid="tile"][data-self="false"][data-participant-name="${n}"]`)
+          ?.getAttribute('data-audio-level') ?? 0,
+      ) > 0,
+    name,
+    { timeout: 20_000 },
+  );
+}
+
+test(
+  'two, then three participants meet through the real stack and UI',
+  { skip, timeout: 240_000 },
+  async () => {
+    if (typeof start === 'string') return;
+    const out = resultsDir('meeting-ui');
+    await using stack = await startDevStack(start);
+    const api = new DarkTowerApi({ baseUrl: stack.url });
+    const username = `host${randomUUID().slice(0, 8)}`;
+    await api.register({ username, password: 'correct horse battery staple', displayName: 'Host' });
+    const token = await api.signIn({ username, password: 'correct horse battery staple' });
+    const meeting = await api.createMeeting({ displayName: 'UI test', requireAuth: false }, token);
+    const url = `${stack.url}/m/${meeting.meetingCode}`;
+    const browser = await launchChromium();
+    try {
+      const alice = await joinAs(browser, url, 'Alice');
+      await alice.screenshot({ path: `${out}01-alice-joined.png` });
+      const bob = await joinAs(browser, url, 'Bob');
+      await tile(alice, 'Bob').waitFor({ timeout: 20_000 });
+      await tile(bob, 'Alice').waitFor({ timeout: 20_000 });
+      await videoMoves(alice, 'Bob', (n) => `${out}02-alice-sees-bob-${n}.png`);
+      await videoMoves(bob, 'Alice', (n) => `${out}03-bob-sees-alice-${n}.png`);
+      await audioHeard(alice, 'Bob');
+      await audioHeard(bob, 'Alice');
+      await bob.screenshot({ path: `${out}04-two-participants.png` });
+
+      // Screen share shows as a tile of its own.
+      await alice.getByTestId('screen-share').click();
+      await tile(bob, 'Alice', 'screen').waitFor({ timeout: 20_000 });
+      await bob.screenshot({ path: `${out}05-screen-share.png` });
+
+      // Mute shows on the others.
+      await alice.getByTestId('mute').click();
+      await tile(bob, 'Alice').locator('[data-testid="muted"]').waitFor({ timeout: 10_000 });
+      await bob.screenshot({ path: `${out}06-alice-muted.png` });
+
+      // A third participant on the WebSocket fallback.
+      const carol = await joinAs(browser, `${url}?transport=websocket`, 'Carol');
+      await assert.doesNotReject(tile(carol, 'Alice').waitFor({ timeout: 20_000 }));
+      assert.match((await carol.getByTestId('connection-quality').textContent()) ?? '', /websocket/);
+      await videoMoves(carol, 'Bob', (n) => `${out}07-carol-ws-sees-bob-${n}.png`);
+      await videoMoves(bob, 'Carol', (n) => `${out}08-bob-sees-carol-ws-${n}.png`);
+      await audioHeard(carol, 'Bob');
+      await carol.screenshot({ path: `${out}09-three-participants.png` });
+
+      // Leave removes the tile.
+      await bob.getByTestId('leave').click();
+      await tile(alice, 'Bob').waitFor({ state: 'detached', timeout: 20_000 });
+      await tile(carol, 'Bob').waitFor({ state: 'detached', timeout: 20_000 });
+      await alice.screenshot({ path: `${out}10-bob-left.png` });
+    } finally {
+      await browser.close();
+    }
+  },
+);
