@@ -20,7 +20,7 @@ type StartDevStack = (options: { port: number; dataDir: string; host?: string })
 /** The dev stack's start function, or a reason it is not available. */
 export async function findDevStack(): Promise<StartDevStack | string> {
   try {
-    const specifier: string = '@darktower/cli';
+    const specifier = ['@darktower', 'cli'].join('/');
     const cli = (await import(specifier)) as { startDevStack?: StartDevStack };
     return typeof cli.startDevStack === 'function'
       ? cli.startDevStack
