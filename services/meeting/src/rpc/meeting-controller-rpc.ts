@@ -147,6 +147,10 @@ export function meetingControllerRoutes(
           if (t.audioLevel > 127) continue;
           await service.audioLevel(meetingId, ParticipantId(t.participantId), t.streamId, t.audioLevel);
         }
+        for (const q of req.quality.slice(0, MAX_TELEMETRY)) {
+          if (q.update === undefined || !ID.test(q.subscriberParticipantId)) continue;
+          await service.handlerQuality(meetingId, ParticipantId(q.subscriberParticipantId), q.update);
+        }
         return {};
       }),
     });

@@ -23,12 +23,14 @@ import { Outbox } from './outbox.ts';
 import {
   publish,
   relayQuality,
+  requestKeyframe,
   setLayout,
   setMute,
   subscribe,
   unpublish,
   unsubscribe,
 } from './room-streams.ts';
+import type { MediaHandlerGateway } from './media-gateway.ts';
 import type { ParticipantLink, RoomLogger, RoomOptions } from './room-types.ts';
 import { errorReply, serverMessage } from './wire.ts';
 
@@ -55,6 +57,7 @@ export interface ConnectionHost {
   readonly log: RoomLogger;
   readonly options: ConnectionOptions;
   readonly roomOptions: RoomOptions;
+  readonly media: MediaHandlerGateway;
   /** Verifies the token and joins (or resumes); the room has answered with a JoinResponse when this resolves. */
   admit(
     message: ClientMessage,
@@ -366,6 +369,9 @@ export class ParticipantConnection implements ParticipantLink {
           });
         return;
       case 'keyframeRequest':
+        await requestKeyframe(room, this.#host.media, id, k.value.streamId, k.value.layerId);
+        ack();
+        return;
       case 'mlsKeyPackage':
       case 'mlsCommit':
       case 'mlsWelcome':

@@ -14,6 +14,7 @@ import { SlotId, StreamId, type ParticipantId } from '../ids.ts';
 import { slotCapacity } from '../layout/compute-layout.ts';
 import { MAX_GRID_DIMENSION } from '../layout/layout-types.ts';
 import type { LayoutRecord, StreamRecord } from '../state/records.ts';
+import type { MediaHandlerGateway } from './media-gateway.ts';
 import type { MeetingRoom } from './meeting-room.ts';
 import { layoutRequestOf } from './room-layouts.ts';
 import type { Member, RoomOptions } from './room-types.ts';
@@ -240,6 +241,33 @@ export function setLayout(
     m.record = { ...m.record, layout: record };
     await room.persist(m);
     await room.reconcile(id, requestId);
+  });
+}
+
+/**
+ * A subscriber asks for a key frame of a stream it receives (a slot stream id stands for the slot's source): the
+ * handler its publisher sends to asks the publisher.
+ */
+export function requestKeyframe(
+  room: MeetingRoom,
+  media: MediaHandlerGateway,
+  id: ParticipantId,
+  streamId: string,
+  layerId: string,
+): Promise<void> {
+  return room.run(async () => {
+    const m = connectedMember(room, id);
+    const slot = m.layout?.slots.find((s) => s.slotId === streamId);
+    const found = findStream(room, slot?.streamId ?? streamId);
+    if (found === undefined) throw MeetingError.notFound('No such stream in this meeting');
+    const handler = found.owner.record.handlers[0];
+    if (handler === undefined) throw MeetingError.unavailable('Publisher has no media handler');
+    await media.requestKeyframe(
+      handler,
+      found.stream.streamId,
+      layerId.slice(0, MAX_TEXT),
+      AbortSignal.timeout(5_000),
+    );
   });
 }
 

@@ -1,7 +1,7 @@
 // The transport-neutral heart of the Meeting Controller: accepts signaling sessions (any Session: QUIC, WebSocket,
 // in-memory), verifies join tokens, opens meetings (from the store when another controller ran them before), and
 // keeps presence. Rooms do the per-meeting work.
-import type { ClientMessage } from '@darktower/protocol';
+import type { ClientMessage, StreamQualityUpdate } from '@darktower/protocol';
 import type { Session } from '@darktower/transport';
 import { MeetingError } from '../errors.ts';
 import { MeetingId, type Clock, type HandlerId, type ParticipantId } from '../ids.ts';
@@ -21,6 +21,7 @@ import {
   type ConnectionHost,
   type ConnectionOptions,
 } from './participant-connection.ts';
+import { relayQuality } from './room-streams.ts';
 import { defaultRoomOptions, type ParticipantLink, type RoomLogger, type RoomOptions } from './room-types.ts';
 
 export interface SignalingServiceDeps {
@@ -60,6 +61,7 @@ export class SignalingService implements AsyncDisposable {
       log: deps.log,
       options: { ...defaultConnectionOptions, ...deps.connectionOptions },
       roomOptions: this.#roomOptions,
+      media: deps.media,
       admit: (message, link) => this.#admit(message, link),
       counted: (kind, outcome) => {
         this.#metrics.message(kind, outcome);
@@ -187,6 +189,16 @@ export class SignalingService implements AsyncDisposable {
     dbov: number,
   ): Promise<void> {
     await this.#rooms.get(meetingId)?.audioLevel(participantId, streamId, loudnessFromDbov(dbov));
+  }
+
+  /** What a media handler measured for a subscriber of a stream: relayed to the stream's publisher. */
+  async handlerQuality(
+    meetingId: MeetingId,
+    subscriber: ParticipantId,
+    update: StreamQualityUpdate,
+  ): Promise<void> {
+    const room = this.#rooms.get(meetingId);
+    if (room !== undefined) await relayQuality(room, subscriber, update).catch(() => undefined);
   }
 
   /** Handlers stopped answering: every meeting fails its participants over. */

@@ -99,6 +99,14 @@ export function signalingSuite(name: string, openStore: (clock: Clock) => Promis
       ErrorCode.CONFLICT,
     );
 
+    // Key frame requests go to the handler the publisher sends to.
+    expectKind(await bob.client.request({ case: 'keyframeRequest', value: { streamId: cam } }), 'ack');
+    assert.deepEqual(h.media.keyframes, [`${MH1} ${cam}`]);
+    assert.equal(
+      errorCode(await bob.client.request({ case: 'keyframeRequest', value: { streamId: foreign } })),
+      ErrorCode.NOT_FOUND,
+    );
+
     // Mute state and quality updates reach the right people.
     assert.equal(
       (await bob.client.request({ case: 'muteState', value: { audioMuted: true } })).kind.case,

@@ -89,7 +89,11 @@ export class MediaGatewayDouble implements MediaHandlerGateway {
     return Promise.resolve();
   }
 
-  requestKeyframe(): Promise<boolean> {
+  /** Key frame requests: `handler stream`. */
+  readonly keyframes: string[] = [];
+
+  requestKeyframe(handlerId: HandlerId, streamId: string): Promise<boolean> {
+    this.keyframes.push(`${handlerId} ${streamId}`);
     return Promise.resolve(true);
   }
 
