@@ -131,6 +131,7 @@ export class MlsMember {
   readonly identity: string;
   readonly sframeNk: number;
   readonly #cs: CiphersuiteImpl;
+  readonly #csName: CiphersuiteName;
   readonly #config: ClientConfig;
   readonly #keyPackages: { publicPackage: KeyPackage; privatePackage: PrivateKeyPackage }[] = [];
   #state: State = { state: 'idle' };
@@ -140,8 +141,15 @@ export class MlsMember {
   readonly #closed: Promise<void>;
   #resolveClosed!: () => void;
 
-  private constructor(identity: string, sframeNk: number, cs: CiphersuiteImpl, config: ClientConfig) {
+  private constructor(
+    identity: string,
+    sframeNk: number,
+    csName: CiphersuiteName,
+    cs: CiphersuiteImpl,
+    config: ClientConfig,
+  ) {
     this.identity = identity;
+    this.#csName = csName;
     this.sframeNk = sframeNk;
     this.#cs = cs;
     this.#config = config;
@@ -154,9 +162,8 @@ export class MlsMember {
       throw MlsError.unknownMember(`identity of ${bytes.byteLength} bytes`);
     const suite = cipherSuite(options.sframeSuite ?? DEFAULT_SUITE);
     if (suite === undefined) throw MlsError.badKidLayout('unknown SFrame suite');
-    const cs = await getCiphersuiteImpl(
-      getCiphersuiteFromName(options.mlsCiphersuite ?? DEFAULT_MLS_CIPHERSUITE),
-    );
+    const csName = options.mlsCiphersuite ?? DEFAULT_MLS_CIPHERSUITE;
+    const cs = await getCiphersuiteImpl(getCiphersuiteFromName(csName));
     const accept = options.acceptIdentity ?? (() => true);
     const config: ClientConfig = {
       lifetimeConfig: defaultLifetimeConfig,
@@ -171,7 +178,7 @@ export class MlsMember {
         },
       },
     };
-    return new MlsMember(options.identity, suite.nk, cs, config);
+    return new MlsMember(options.identity, suite.nk, csName, cs, config);
   }
 
   /** 'idle' (no group yet), 'member', 'removed' or 'closed'. */
@@ -257,6 +264,8 @@ export class MlsMember {
   /** Joins from a Welcome (which must carry the ratchet tree extension, as createCommit's welcomes do). */
   async joinFromWelcome(welcomeBytes: Uint8Array, options: { signal?: AbortSignal } = {}): Promise<void> {
     const welcome = decodeWelcome(welcomeBytes);
+    // RFC 9420 section 12.4.3.1: the Welcome's (unauthenticated) cipher suite must be the one of our KeyPackages.
+    if (welcome.cipherSuite !== this.#csName) throw MlsError.malformed('welcome: wrong cipher suite');
     await this.#exclusive(async () => {
       options.signal?.throwIfAborted();
       if (this.#state.state !== 'idle') throw MlsError.alreadyInGroup();
@@ -295,8 +304,12 @@ export class MlsMember {
     change: { add?: readonly Uint8Array[]; removeLeaves?: readonly number[]; signal?: AbortSignal } = {},
   ): Promise<CreatedCommit> {
     const proposals: Proposal[] = [];
-    for (const bytes of change.add ?? [])
-      proposals.push({ proposalType: 'add', add: { keyPackage: decodeKeyPackage(bytes) } });
+    for (const bytes of change.add ?? []) {
+      const keyPackage = decodeKeyPackage(bytes);
+      if (keyPackage.cipherSuite !== this.#csName)
+        throw MlsError.malformed('key package: wrong cipher suite');
+      proposals.push({ proposalType: 'add', add: { keyPackage } });
+    }
     return this.#exclusive(async () => {
       change.signal?.throwIfAborted();
       const group = this.#group();
