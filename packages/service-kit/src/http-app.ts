@@ -6,6 +6,9 @@ import { createHttpMetrics, type HttpMetrics } from './http-metrics.ts';
 import type { Logger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
 import { parseTraceparent } from './trace-context.ts';
+import type { Tracing } from './tracing/tracing.ts';
+import { SpanKind, SpanStatusCode, type Span } from '@opentelemetry/api';
+import type { IncomingMessage } from 'node:http';
 
 /**
  * The fastify instance type {@link createHttpApp} returns: the default `FastifyInstance`, so route plugins typed
@@ -26,6 +29,11 @@ export interface CreateHttpAppOptions {
   requestTimeoutMs?: number;
   /** Trust `X-Forwarded-*` from a proxy; default false. */
   trustProxy?: boolean | string | string[];
+  /**
+   * One server span per request (`GET /v1/meetings/:id`), child of the caller's W3C `traceparent` when valid; route
+   * handlers run inside it (spans they start are its children) and request logs carry its ids.
+   */
+  tracing?: Tracing;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -44,6 +52,21 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
  */
 export function createHttpApp(options: CreateHttpAppOptions): HttpApp {
   const httpMetrics = options.httpMetrics ?? createHttpMetrics(options.metrics);
+  const tracing = options.tracing;
+  const spans = new WeakMap<IncomingMessage, Span>();
+  const requestIds = (raw: IncomingMessage): { trace_id: string; span_id: string } | undefined => {
+    if (tracing === undefined) return parseTraceparent(raw.headers.traceparent);
+    // The server span starts with the request (its logger is the first thing fastify makes), named by method
+    // until the route is known.
+    const span = tracing.startSpan(`HTTP ${raw.method ?? 'OTHER'}`, {
+      kind: SpanKind.SERVER,
+      traceparent: typeof raw.headers.traceparent === 'string' ? raw.headers.traceparent : undefined,
+      attributes: { 'http.request.method': raw.method ?? 'OTHER' },
+    });
+    spans.set(raw, span);
+    const ctx = span.spanContext();
+    return { trace_id: ctx.traceId, span_id: ctx.spanId };
+  };
   const app = fastify({
     loggerInstance: options.logger,
     logController: new LogController({
@@ -65,7 +88,7 @@ export function createHttpApp(options: CreateHttpAppOptions): HttpApp {
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
     // Request loggers carry trace_id/span_id from a valid W3C traceparent header, so logs join the caller's trace.
     childLoggerFactory: (logger, bindings, childOptions, rawRequest) =>
-      logger.child({ ...bindings, ...parseTraceparent(rawRequest.headers.traceparent) }, childOptions),
+      logger.child({ ...bindings, ...requestIds(rawRequest) }, childOptions),
     frameworkErrors: (error, request, reply) => {
       const answer = toErrorReply(error);
       request.log.info({ code: error.code }, 'request refused by the framework');
@@ -98,6 +121,30 @@ export function createHttpApp(options: CreateHttpAppOptions): HttpApp {
     }
     done();
   });
+
+  if (tracing !== undefined) {
+    // Handlers run inside the request's server span (a hook's context does not survive body parsing).
+    app.addHook('onRoute', (route) => {
+      const handler = route.handler;
+      route.handler = function tracedHandler(this: unknown, request, reply) {
+        const span = spans.get(request.raw);
+        if (span === undefined) return handler.call(this as never, request, reply);
+        span.updateName(`${request.method} ${route.url}`);
+        span.setAttribute('http.route', route.url);
+        return tracing.withSpan(span, () => handler.call(this as never, request, reply));
+      };
+    });
+    app.addHook('onResponse', (request, reply, done) => {
+      const span = spans.get(request.raw);
+      if (span !== undefined) {
+        spans.delete(request.raw);
+        span.setAttribute('http.response.status_code', reply.statusCode);
+        if (reply.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+        span.end();
+      }
+      done();
+    });
+  }
 
   app.addHook('onResponse', (request, reply, done) => {
     httpMetrics.observe({

@@ -59,6 +59,13 @@ export interface Tracing {
    * error or rejection as the span's error status.
    */
   startActiveSpan<T>(name: string, fn: (span: Span) => T, options?: SpanOptions): T;
+  /**
+   * Starts a span without making it active: child of the remote span of `traceparent` when one is given and valid,
+   * else of the active span. End it yourself; run code inside it with {@link Tracing.withSpan}.
+   */
+  startSpan(name: string, options?: SpanOptions & { traceparent?: string | undefined }): Span;
+  /** Runs `fn` with `span` as the active span. */
+  withSpan<T>(span: Span, fn: () => T): T;
   /** The active span's `traceparent` (for `ClientMessage.traceparent`, RPC and HTTP headers), if any. */
   injectTraceparent(): string | undefined;
   /** Adds `traceparent` (and `tracestate`) of the active span to a header object; returns it. */
@@ -153,6 +160,15 @@ export function createTracing(options: CreateTracingOptions): Tracing {
       span.end();
       return result;
     },
+    startSpan(name, spanOptions = {}) {
+      const { traceparent, ...rest } = spanOptions;
+      const parent =
+        traceparent === undefined ? contextManager.active() : remoteContext(propagator, traceparent);
+      return tracer.startSpan(name, rest, parent);
+    },
+    withSpan(span, fn) {
+      return contextManager.with(trace.setSpan(contextManager.active(), span), fn);
+    },
     injectTraceparent() {
       return inject(propagator, contextManager.active()).traceparent;
     },
@@ -161,11 +177,7 @@ export function createTracing(options: CreateTracingOptions): Tracing {
       return Object.assign(headers, carrier);
     },
     withRemoteParent(traceparent, fn, tracestate) {
-      const carrier: Record<string, string> = {};
-      if (typeof traceparent === 'string' && traceparent.length <= 256) carrier.traceparent = traceparent;
-      if (typeof tracestate === 'string' && tracestate.length <= 512) carrier.tracestate = tracestate;
-      const ctx = propagator.extract(ROOT_CONTEXT, carrier, defaultTextMapGetter);
-      return contextManager.with(ctx, fn);
+      return contextManager.with(remoteContext(propagator, traceparent, tracestate), fn);
     },
     activeIds() {
       const ctx = activeSpan()?.spanContext();
@@ -190,6 +202,18 @@ export function createTracing(options: CreateTracingOptions): Tracing {
     },
   };
   return tracing;
+}
+
+/** The context of a remote parent; the root context (a new trace) for a missing or malformed traceparent. */
+function remoteContext(
+  propagator: W3CTraceContextPropagator,
+  traceparent: unknown,
+  tracestate?: unknown,
+): Context {
+  const carrier: Record<string, string> = {};
+  if (typeof traceparent === 'string' && traceparent.length <= 256) carrier.traceparent = traceparent;
+  if (typeof tracestate === 'string' && tracestate.length <= 512) carrier.tracestate = tracestate;
+  return propagator.extract(ROOT_CONTEXT, carrier, defaultTextMapGetter);
 }
 
 function inject(propagator: W3CTraceContextPropagator, ctx: Context): Record<string, string> {
