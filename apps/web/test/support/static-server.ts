@@ -15,10 +15,12 @@ export interface StaticServer extends AsyncDisposable {
   readonly url: string;
 }
 
-export async function serveStatic(root: string): Promise<StaticServer> {
+/** `spa`: unknown paths without a file extension get index.html (client-side routes like /m/<code>). */
+export async function serveStatic(root: string, options: { spa?: boolean } = {}): Promise<StaticServer> {
   const server = http.createServer((req, res) => {
     const path = normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname));
-    const file = join(root, path.endsWith('/') ? `${path}index.html` : path);
+    const route = options.spa === true && req.method === 'GET' && extname(path) === '' ? '/index.html' : path;
+    const file = join(root, route.endsWith('/') ? `${route}index.html` : route);
     if (!file.startsWith(root)) {
       res.writeHead(403).end();
       return;
