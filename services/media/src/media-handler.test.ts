@@ -111,17 +111,12 @@ describe('MediaHandlerCore over in-memory sessions', () => {
       // A camera paces its frames; give the event loop a turn between them as real time would.
       await new Promise((r) => setImmediate(r));
     }
-    await until(() => b.frames(alice.video).length === n, 'the fast subscriber to get everything').catch(
-      (e: unknown) => {
-        console.log(
-          'DBG',
-          b.frames(alice.video).length,
-          JSON.stringify(core.forwarder.totals()),
-          b.streamErrors,
-        );
-        throw e;
-      },
-    );
+    await until(() => b.frames(alice.video).length === n, 'the fast subscriber to get everything');
+    // bob's quality report is kept for the controller (StreamQualityUpdate via ReportTelemetry)
+    await b.feedback(alice.video, 1_500_000);
+    await until(() => core.quality('m1').length === 1, 'the quality report');
+    assert.equal(core.quality('m1')[0]?.update?.availableBitrate, 1_500_000);
+    assert.equal(core.quality('m1')[0]?.subscriberParticipantId, 'bob');
     const fast = core.forwarder.outputCounters(alice.video as never, {
       kind: 'participant',
       participantId: 'bob' as never,

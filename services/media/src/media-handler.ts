@@ -18,6 +18,8 @@ import {
   type RouteMediaRequest,
   type RouteMediaResponse,
   type SetupCascadeRequest,
+  type StreamQualityFeedback,
+  StreamQualityFeedbackSchema,
 } from '@darktower/protocol';
 import type { BidirectionalStream, Session } from '@darktower/transport';
 import { randomUUID } from 'node:crypto';
@@ -464,6 +466,28 @@ export class MediaHandlerCore {
           framesDropped: BigInt(sent.framesDropped),
         }),
       );
+    }
+    return out;
+  }
+
+  /** Subscriber quality reports to relay to publishers through the controller (StreamQualityUpdate). */
+  quality(meetingId?: string): StreamQualityFeedback[] {
+    const out: StreamQualityFeedback[] = [];
+    for (const [participantId, conn] of this.#connections) {
+      if (meetingId !== undefined && this.#participants.get(participantId)?.meetingId !== meetingId) continue;
+      for (const [streamId, q] of conn.quality()) {
+        out.push(
+          create(StreamQualityFeedbackSchema, {
+            subscriberParticipantId: participantId,
+            update: {
+              streamId,
+              availableBitrate: q.availableBitrate,
+              packetLoss: q.packetLoss,
+              rttMs: q.rttMs,
+            },
+          }),
+        );
+      }
     }
     return out;
   }

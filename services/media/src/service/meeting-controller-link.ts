@@ -108,9 +108,13 @@ export class MeetingControllerLink {
         if (list === undefined) byMeeting.set(meeting, (list = []));
         list.push(t);
       }
+      for (const p of core.quality()) {
+        const meeting = core.meetingOf(p.subscriberParticipantId) ?? '';
+        if (!byMeeting.has(meeting)) byMeeting.set(meeting, []);
+      }
       for (const [meetingId, telemetry] of byMeeting) {
         await this.#client.reportTelemetry(
-          { handlerId: core.handlerId, meetingId, telemetry },
+          { handlerId: core.handlerId, meetingId, telemetry, quality: core.quality(meetingId) },
           { signal: this.#abort.signal, timeoutMs: 3000 },
         );
       }

@@ -17,7 +17,7 @@ import type { BidirectionalStream } from '@darktower/transport';
 /** What arrives on a media control channel, whichever side of it we are. */
 export type ControlEvent =
   | { kind: 'keyframeRequest'; streamId: string }
-  | { kind: 'feedback'; streamId: string; bandwidthBps: number; packetLoss: number }
+  | { kind: 'feedback'; streamId: string; bandwidthBps: number; packetLoss: number; rttMs: number }
   | { kind: 'ignored' };
 
 export interface Announcement {
@@ -83,6 +83,7 @@ export class ServerControlPort implements ControlPort {
             streamId: kind.value.streamId,
             bandwidthBps: Number(kind.value.estimatedBandwidthBps),
             packetLoss: kind.value.packetLoss,
+            rttMs: kind.value.rttMs,
           };
           break;
         case 'auth':

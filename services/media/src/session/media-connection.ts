@@ -52,6 +52,15 @@ export interface ConnectionCounters {
   framesIngested: number;
 }
 
+/** What a subscriber last reported about one forwarded stream. */
+export interface SubscriberQuality {
+  availableBitrate: number;
+  packetLoss: number;
+  rttMs: number;
+}
+
+const MAX_FEEDBACK_STREAMS = 256;
+
 /** Stream error codes (webtransport-flow.md): the reason object a WebTransport stack reads `streamErrorCode` from. */
 function streamError(code: number, message: string): { streamErrorCode: number; message: string } {
   return { streamErrorCode: code, message };
@@ -80,6 +89,7 @@ export class MediaConnection implements EgressEndpoint, PublisherHandle {
   readonly #limits: ConnectionLimits;
   readonly #published = new Set<StreamId>();
   readonly #announced = new Set<string>();
+  readonly #feedback = new Map<string, SubscriberQuality>();
   #datagramWriter: WritableStreamDefaultWriter<Uint8Array> | undefined;
   #ingestStreams = 0;
   #tokens: number;
@@ -113,6 +123,11 @@ export class MediaConnection implements EgressEndpoint, PublisherHandle {
 
   get origin(): 'client' | 'cascade' {
     return this.peer.kind === 'participant' ? 'client' : 'cascade';
+  }
+
+  /** The latest quality report per forwarded stream id, from this subscriber. */
+  quality(): ReadonlyMap<string, SubscriberQuality> {
+    return this.#feedback;
   }
 
   /** Starts serving: attaches as a destination, reads ingest streams, datagrams and control messages. */
@@ -339,11 +354,23 @@ export class MediaConnection implements EgressEndpoint, PublisherHandle {
             if (id !== undefined) this.#forwarder.requestKeyframe(id as string as StreamId);
             break;
           }
-          case 'feedback':
+          case 'feedback': {
             if (Number.isFinite(event.bandwidthBps) && event.bandwidthBps > 0) {
               this.#forwarder.setAvailableBandwidth(this.destination, event.bandwidthBps);
             }
+            const id = tryParseStreamId(event.streamId);
+            // Kept for the controller (StreamQualityUpdate); bounded, latest per stream.
+            if (id !== undefined && (this.#feedback.has(id) || this.#feedback.size < MAX_FEEDBACK_STREAMS)) {
+              this.#feedback.set(id, {
+                availableBitrate: Math.min(Math.max(0, Math.round(event.bandwidthBps)), 0xffff_ffff),
+                packetLoss: Number.isFinite(event.packetLoss)
+                  ? Math.min(Math.max(event.packetLoss, 0), 1)
+                  : 0,
+                rttMs: event.rttMs,
+              });
+            }
             break;
+          }
           case 'ignored':
             break;
           default: {
