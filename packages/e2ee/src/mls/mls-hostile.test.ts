@@ -67,6 +67,10 @@ describe('hostile MLS input is refused with typed errors, never a crash', () => 
       { numRuns: 30 },
     );
     assert.equal(joiner.state, 'idle');
+    // A Welcome for somebody else's key package.
+    const stranger = await MlsMember.create({ identity: 'd' });
+    await stranger.createKeyPackage();
+    await assert.rejects(stranger.joinFromWelcome(welcome), (e) => isMlsError(e, 'NO_MATCHING_KEY_PACKAGE'));
     // The untouched messages still work: nothing above damaged the states.
     await b.member.processCommit(created.commit);
     await joiner.joinFromWelcome(welcome);
@@ -118,5 +122,47 @@ describe('hostile MLS input is refused with typed errors, never a crash', () => 
       }),
       { numRuns: 200 },
     );
+  });
+
+  test('a joiner with a forged key package does not block an honest joiner', async () => {
+    const meeting = new InMemoryMeeting();
+    const a = await meeting.join('a');
+    await meeting.join('b');
+    const mallory = await MlsMember.create({ identity: 'mallory' });
+    const forged = await mallory.createKeyPackage();
+    forged[forged.byteLength - 1] = (forged[forged.byteLength - 1] ?? 0) ^ 1; // breaks the signature only
+    meeting.enqueue(meeting.ds.uploadKeyPackage('mallory', forged));
+    const c = await meeting.join('c');
+    assert.deepEqual(meeting.errors, []);
+    assert.equal(c.member.state, 'member');
+    assert.deepEqual(
+      a.member
+        .members()
+        .map((m) => m.identity)
+        .sort(),
+      ['a', 'b', 'c'],
+    );
+    assert.equal(c.member.epoch, a.member.epoch);
+  });
+
+  test('identities outside the roster are refused by the committer and by joiners', async () => {
+    const roster = new Set(['a', 'b']);
+    const a = await MlsMember.create({ identity: 'a', acceptIdentity: (id) => roster.has(id) });
+    await a.createGroup();
+    const eve = await MlsMember.create({ identity: 'eve' });
+    await assert.rejects(a.createCommit({ add: [await eve.createKeyPackage()] }), (e) =>
+      isMlsError(e, 'REJECTED_MESSAGE'),
+    );
+    assert.equal(a.hasPendingCommit, false);
+    // b only accepts a roster without eve: a Welcome into a group that holds eve is refused.
+    const lax = await MlsMember.create({ identity: 'a' });
+    await lax.createGroup();
+    const withEve = await lax.createCommit({ add: [await eve.createKeyPackage()] });
+    await lax.processCommit(withEve.commit);
+    const b = await MlsMember.create({ identity: 'b', acceptIdentity: (id) => roster.has(id) });
+    const toB = await lax.createCommit({ add: [await b.createKeyPackage()] });
+    assert.ok(toB.welcome !== undefined);
+    await assert.rejects(b.joinFromWelcome(toB.welcome), (e) => isMlsError(e, 'REJECTED_MESSAGE'));
+    assert.equal(b.state, 'idle');
   });
 });

@@ -34,6 +34,7 @@ import {
   type PrivateKeyPackage,
   type Proposal,
 } from 'ts-mls';
+import { makeKeyPackageRef } from 'ts-mls/keyPackage.js';
 import { cipherSuite, DEFAULT_SUITE, type CipherSuiteId } from '../cipher-suites.ts';
 import {
   decodeHandshake,
@@ -269,28 +270,34 @@ export class MlsMember {
     await this.#exclusive(async () => {
       options.signal?.throwIfAborted();
       if (this.#state.state !== 'idle') throw MlsError.alreadyInGroup();
-      if (this.#keyPackages.length === 0) throw MlsError.noMatchingKeyPackage();
-      let lastError: unknown;
+      // The Welcome names the KeyPackage it is for (KeyPackageRef, RFC 9420 section 12.4.3.1).
+      let index = -1;
       for (const [i, kp] of this.#keyPackages.entries()) {
-        try {
-          const group = await joinGroup(
-            welcome,
-            kp.publicPackage,
-            kp.privatePackage,
-            emptyPskIndex,
-            this.#cs,
-            undefined,
-            undefined,
-            this.#config,
-          );
-          this.#keyPackages.splice(i, 1);
-          this.#state = { state: 'member', group, pending: undefined };
-          return;
-        } catch (error) {
-          lastError = error;
+        const ref = await makeKeyPackageRef(kp.publicPackage, this.#cs.hash);
+        if (welcome.secrets.some((s) => sameBytes(s.newMember, ref))) {
+          index = i;
+          break;
         }
       }
-      throw MlsError.noMatchingKeyPackage(lastError);
+      const kp = this.#keyPackages[index];
+      if (kp === undefined) throw MlsError.noMatchingKeyPackage();
+      let group: ClientState;
+      try {
+        group = await joinGroup(
+          welcome,
+          kp.publicPackage,
+          kp.privatePackage,
+          emptyPskIndex,
+          this.#cs,
+          undefined,
+          undefined,
+          this.#config,
+        );
+      } catch (error) {
+        throw MlsError.rejected('welcome', error);
+      }
+      this.#keyPackages.splice(index, 1);
+      this.#state = { state: 'member', group, pending: undefined };
     });
     this.#emitEpoch();
   }

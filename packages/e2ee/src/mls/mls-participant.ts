@@ -94,7 +94,7 @@ export class MlsParticipant {
     if (this.member.state !== 'member' || this.member.epoch !== request.epoch || this.member.hasPendingCommit)
       return []; // stale request: the DS re-issues it for the current epoch
     // A joiner's undecodable key package must not block everyone else's join: leave it out.
-    const adds = request.add.filter((a) => {
+    let adds = request.add.filter((a) => {
       try {
         decodeKeyPackage(a.keyPackage);
         return true;
@@ -109,11 +109,34 @@ export class MlsParticipant {
           .filter((leaf): leaf is number => leaf !== undefined && leaf !== this.member.ownLeafIndex),
       ),
     ];
-    const created = await this.member.createCommit({
-      add: adds.map((a) => a.keyPackage),
-      removeLeaves,
-      ...(signal === undefined ? {} : { signal }),
-    });
+    let created;
+    try {
+      created = await this.member.createCommit({
+        add: adds.map((a) => a.keyPackage),
+        removeLeaves,
+        ...(signal === undefined ? {} : { signal }),
+      });
+    } catch (error) {
+      if (!isMlsError(error, 'REJECTED_MESSAGE') || adds.length === 0) throw error;
+      // One bad key package (bad signature, refused identity) must not block the others: find the good ones.
+      const good: typeof adds = [];
+      for (const a of adds) {
+        try {
+          await this.member.createCommit({ add: [a.keyPackage] });
+          good.push(a);
+        } catch {
+          // refused: left out; the DS re-asks that joiner when its Welcome does not come
+        } finally {
+          this.member.discardPendingCommit();
+        }
+      }
+      adds = good;
+      created = await this.member.createCommit({
+        add: adds.map((a) => a.keyPackage),
+        removeLeaves,
+        ...(signal === undefined ? {} : { signal }),
+      });
+    }
     const out: ParticipantOutbound[] = [{ type: 'commit', epoch: created.epoch, commit: created.commit }];
     if (created.welcome !== undefined)
       out.push({
