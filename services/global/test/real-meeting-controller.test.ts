@@ -2,6 +2,9 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
+import { createClient } from '@connectrpc/connect';
+import { createConnectTransport } from '@connectrpc/connect-node';
+import { MeetingControllerService } from '@darktower/protocol';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createTestDatabase, testRedisUrl, uniquePrefix, type TestDatabase } from '@darktower/data/testing';
@@ -33,16 +36,21 @@ describe('Global Controller with the real Meeting Controller process', () => {
   let mc: ChildProcess | undefined;
   let rpcUrl = '';
   let output = '';
+  const gcLog: string[] = [];
 
   before(async () => {
     db = await createTestDatabase({ prefix: 'gc_realmc' });
     identity = await TestIdentity.start();
-    gc = await startGc(identity, {
-      DATABASE_URL: db.url,
-      REDIS_URL: testRedisUrl(),
-      GC_REDIS_PREFIX: uniquePrefix('gcr'),
-      GC_MC_SERVICE_TOKEN: await identity.service('svc-global', 'service.write.mc'),
-    });
+    gc = await startGc(
+      identity,
+      {
+        DATABASE_URL: db.url,
+        REDIS_URL: testRedisUrl(),
+        GC_REDIS_PREFIX: uniquePrefix('gcr'),
+        GC_MC_SERVICE_TOKEN: await identity.service('svc-global', 'service.write.mc'),
+      },
+      { logLines: gcLog },
+    );
     const [port, wsPort, rpcPort, opsPort] = [
       await freePort(),
       await freePort(),
@@ -118,9 +126,23 @@ describe('Global Controller with the real Meeting Controller process', () => {
     assert.equal(got.status, 200);
     assert.equal(got.body.participant_count, 0);
     assert.equal(got.body.meeting_controller_url, created.body.meeting_controller_url);
+    // The controller itself holds the meeting (AssignMeeting reached it) ...
+    const direct = createClient(
+      MeetingControllerService,
+      createConnectTransport({ baseUrl: rpcUrl, httpVersion: '1.1' }),
+    );
+    const headers = { authorization: `Bearer ${await identity.service('svc-probe', 'service.write.mc')}` };
+    const state = await direct.getMeetingState({ meetingId: created.body.meeting_id as string }, { headers });
+    assert.equal(state.meetingId, created.body.meeting_id);
+    assert.equal(state.config?.maxParticipants, 5);
     const ended = await call(gc.url, 'DELETE', `/api/v1/meetings/${created.body.meeting_id as string}`, {
       token: alice,
     });
     assert.equal(ended.status, 200, JSON.stringify(ended.body));
+    // ... and EndMeeting reached it (the Global Controller warns when it cannot tell the controller).
+    assert.deepEqual(
+      gcLog.filter((line) => line.includes('meeting controller')),
+      [],
+    );
   });
 });

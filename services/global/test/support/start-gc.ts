@@ -13,6 +13,7 @@ export interface StartedGc {
 export async function startGc(
   identity: TestIdentity,
   env: Record<string, string | undefined>,
+  options: { logLines?: string[] } = {},
 ): Promise<StartedGc> {
   const config = loadGlobalConfig({
     env: {
@@ -27,9 +28,20 @@ export async function startGc(
       ...env,
     },
   });
-  const gc = await buildGlobalController(config, {
-    logger: createLogger({ component: 'gc-test', level: 'silent' }),
-  });
+  const lines = options.logLines;
+  const logger =
+    lines === undefined
+      ? createLogger({ component: 'gc-test', level: 'silent' })
+      : createLogger({
+          component: 'gc-test',
+          level: 'warn',
+          destination: {
+            write: (line: string) => {
+              lines.push(line);
+            },
+          },
+        });
+  const gc = await buildGlobalController(config, { logger });
   const { api, ops } = await gc.listen();
   return { gc, url: api.url, opsUrl: ops.url };
 }
