@@ -282,7 +282,8 @@ for (const dir of DEPLOYABLE) {
             return;
           }
           const known = new Set([...config.matchAll(/env: '([A-Z0-9_]+)'/g)].map((m) => m[1]));
-          const runtime = /^(OTEL_[A-Z_]+|NODE_IP|POD_IP|POD_NAME|NODE_ENV)$/;
+          // Kubernetes-side helpers: downward API values and the database credentials DATABASE_URL is built from.
+          const runtime = /^(OTEL_[A-Z_]+|NODE_IP|POD_IP|POD_NAME|NODE_ENV|DB_USER|DB_PASSWORD)$/;
           const unknown = list(container.env)
             .map((e) => str(get(e, 'name')))
             .filter((n) => !runtime.test(n) && !known.has(n));
@@ -386,6 +387,25 @@ test('prod: images from the registry, media handlers on their node pool, 3 Postg
   );
   for (const name of ['ac-master-key', 'mc-service-tls', 'mh-service-tls'])
     find(objs, 'ExternalSecret', name);
+  // ADR-0012: every PostgreSQL client connection uses TLS in verify-full mode, against the cluster's CA.
+  for (const [kind, name] of [
+    ['StatefulSet', 'ac-service'],
+    ['Deployment', 'gc-service'],
+  ] as const) {
+    const c = containersOf(find(objs, kind, name))[0] ?? {};
+    const url = str(
+      get(
+        list(c.env).find((e) => get(e, 'name') === 'DATABASE_URL'),
+        'value',
+      ),
+    );
+    assert.match(
+      url,
+      /^postgresql:\/\/\$\(DB_USER\):\$\(DB_PASSWORD\)@darktower-db-rw:5432\/darktower\?sslmode=verify-full&sslrootcert=\S+$/,
+    );
+    const mount = list(c.volumeMounts).find((m) => url.includes(str(get(m, 'mountPath'))));
+    assert.ok(mount, `${name}: the CA file is mounted`);
+  }
 });
 
 test('dev: locally built images never pulled, one replica each, traces off', () => {
