@@ -72,6 +72,8 @@ export interface MediaHandlerCoreOptions {
 interface RegisteredParticipant {
   meetingId: MeetingId;
   streamIds: StreamId[];
+  /** Simulcast groups this participant declared. */
+  groups: StreamId[];
 }
 
 const PROTOCOL_VERSION = 1;
@@ -259,6 +261,7 @@ export class MediaHandlerCore {
         throw MediaError.capacity('participant limit reached');
     }
     const streamIds: StreamId[] = [];
+    const groups: StreamId[] = [];
     const codecs = new Map<StreamId, string>();
     for (const stream of p.streams) {
       const id = parseId(stream.streamId);
@@ -276,6 +279,7 @@ export class MediaHandlerCore {
           codec: stream.metadata?.codec ?? 'vp09',
           publisherId: participantId,
         };
+        groups.push(id);
         this.forwarder.defineSimulcast(
           info,
           layers.map((l) => ({ streamId: parseId(l.streamId), maxBitrate: l.maxBitrate })),
@@ -286,7 +290,7 @@ export class MediaHandlerCore {
       }
     }
     const meetingId = asMeetingId(p.meetingId);
-    this.#participants.set(participantId, { meetingId, streamIds });
+    this.#participants.set(participantId, { meetingId, streamIds, groups });
     const ttl = Math.min(request.tokenTtlMs > 0 ? request.tokenTtlMs : this.#o.tokenTtlMs, MAX_TOKEN_TTL_MS);
     const grant: ConnectionGrant = { participantId, meetingId, streamIds, codecs };
     const minted = this.tokens.mint(grant);
@@ -307,6 +311,7 @@ export class MediaHandlerCore {
     this.#connections.get(id)?.close(WIRE_CODE.NO_ERROR, 'unregistered');
     if (reg?.meetingId !== meetingId) return 0;
     this.#participants.delete(id);
+    for (const g of reg.groups) this.forwarder.removeSimulcast(g);
     return this.#plans.removeParticipant(
       reg.meetingId,
       { kind: 'participant', participantId: id },

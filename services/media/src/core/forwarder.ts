@@ -142,6 +142,10 @@ export class Forwarder {
     this.#reconcile();
   }
 
+  removeSimulcast(groupId: StreamId): void {
+    if (this.#groups.delete(groupId)) this.#reconcile();
+  }
+
   // ---- routing table ----------------------------------------------------------------------------------------
 
   addRoute(sourceId: StreamId, destination: Destination, options: RouteOptions = {}): void {

@@ -187,6 +187,20 @@ describe('hostile input closes only what it touched', () => {
     core.close();
   });
 
+  test('a second bidirectional stream is refused; the session lives on', async () => {
+    const { core, a, stillWorks } = await setup();
+    const extra = await a.session.createBidirectionalStream();
+    const w = extra.writable.getWriter();
+    let failure: unknown;
+    for (let i = 0; i < 50 && failure === undefined; i++) {
+      await w.write(new Uint8Array(8)).catch((e: unknown) => (failure = e));
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    assert.equal((failure as { streamErrorCode?: number } | undefined)?.streamErrorCode, 0x01);
+    await stillWorks();
+    core.close();
+  });
+
   test('datagram flood: excess datagrams are dropped and counted, the session lives on', async () => {
     const { core, a, b, alice } = await setup();
     const conn = core.connection('alice' as never);

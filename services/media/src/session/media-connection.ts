@@ -133,6 +133,7 @@ export class MediaConnection implements EgressEndpoint, PublisherHandle {
   /** Starts serving: attaches as a destination, reads ingest streams, datagrams and control messages. */
   start(): void {
     this.#forwarder.attach(this);
+    void this.#refuseBidiStreams();
     void this.#acceptStreams();
     void this.#readDatagrams();
     void this.#readControl();
@@ -195,6 +196,24 @@ export class MediaConnection implements EgressEndpoint, PublisherHandle {
   #mayPublish(streamId: StreamId): boolean {
     if (this.peer.kind === 'cascade') return true;
     return this.peer.grant.streamIds.includes(streamId);
+  }
+
+  /** Only the first bidi stream (control) has a meaning; later ones are refused at once. */
+  async #refuseBidiStreams(): Promise<void> {
+    const reader = this.#session.incomingBidirectionalStreams.getReader();
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) return;
+        const reason = streamError(MediaResetCode.InvalidStreamFormat, 'one control stream per session');
+        void value.readable.cancel(reason).catch(() => undefined);
+        void value.writable.abort(reason).catch(() => undefined);
+      }
+    } catch {
+      // The session ended.
+    } finally {
+      reader.releaseLock();
+    }
   }
 
   async #acceptStreams(): Promise<void> {
