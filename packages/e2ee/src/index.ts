@@ -23,11 +23,11 @@ export {
 } from './mls/kid-layout.ts';
 export { verificationCodeFor, VERIFICATION_CODE_GROUPS } from './mls/verification-code.ts';
 export { MAX_KEY_PACKAGE_BYTES, MAX_MLS_MESSAGE_BYTES } from './mls/mls-codec.ts';
+export { MAX_IDENTITY_BYTES } from './mls/mls-credentials.ts';
 export {
   MlsMember,
   SFRAME_EXPORTER_LABEL,
   DEFAULT_MLS_CIPHERSUITE,
-  MAX_IDENTITY_BYTES,
   type MlsMemberOptions,
   type MlsMemberInfo,
   type MlsEpochSnapshot,

@@ -198,4 +198,20 @@ describe('DeliveryServiceCore', () => {
     assert.ok(out[0]?.message.type === 'commitRequest' && out[0].message.createGroup);
     assert.equal(ds.epoch, 0n);
   });
+
+  test('members leave while a Welcome is pending: after its timeout the joiner founds a new group', () => {
+    const clock = new ManualClock();
+    const ds = new DeliveryServiceCore({ now: clock.now });
+    ds.uploadKeyPackage('a', kp(1));
+    ds.uploadKeyPackage('b', kp(2));
+    ds.submitCommit('a', 0n, bytes(0)); // adds b; b waits for its Welcome
+    assert.deepEqual(ds.participantLeft('a'), []);
+    assert.equal(ds.epoch, 1n);
+    clock.advance(15_000);
+    assert.deepEqual(brief(ds.tick()), ['b:keyPackageRequest']);
+    assert.equal(ds.epoch, undefined);
+    const out = ds.uploadKeyPackage('b', kp(3));
+    assert.ok(out[0]?.to === 'b' && out[0].message.type === 'commitRequest' && out[0].message.createGroup);
+    assert.deepEqual(ds.members, ['b']);
+  });
 });

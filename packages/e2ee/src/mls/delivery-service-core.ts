@@ -123,13 +123,7 @@ export class DeliveryServiceCore {
     const wasAwaiting = this.#awaiting.delete(participantId);
     if (wasMember || wasAwaiting) this.#toRemove.add(participantId);
     if (this.#outstanding?.committer === participantId) this.#outstanding = undefined;
-    if (this.#members.length === 0 && this.#awaiting.size === 0) {
-      // Nobody holds the group any more: the next joiner founds a new one.
-      this.#epoch = undefined;
-      this.#toRemove.clear();
-      this.#outstanding = undefined;
-      this.#committers.clear();
-    }
+    this.#resetIfEmpty();
     return this.#schedule();
   }
 
@@ -238,7 +232,17 @@ export class DeliveryServiceCore {
       this.#toRemove.add(pid);
       out.push({ to: pid, message: { type: 'keyPackageRequest', count: 1 } });
     }
+    this.#resetIfEmpty();
     return [...out, ...this.#schedule()];
+  }
+
+  /** Nobody holds the group any more (everybody left, no Welcome pending): the next joiner founds a new one. */
+  #resetIfEmpty(): void {
+    if (this.#epoch === undefined || this.#members.length > 0 || this.#awaiting.size > 0) return;
+    this.#epoch = undefined;
+    this.#toRemove.clear();
+    this.#outstanding = undefined;
+    this.#committers.clear();
   }
 
   #schedule(): DsDelivery[] {

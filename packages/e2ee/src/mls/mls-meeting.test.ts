@@ -83,8 +83,12 @@ describe('MLS group through the delivery service, end to end', () => {
     // The removing commit, had c received it, tells c it is out, and gives it no keys.
     const commit = meeting.log.slice(removal).find((d) => d.message.type === 'commit')?.message;
     assert.ok(commit?.type === 'commit');
-    const outcome = await c.member.processCommit(commit.commit);
-    assert.equal(outcome.kind, 'removed');
+    assert.deepEqual(await c.handle(commit), []);
+    assert.equal(c.member.state, 'removed');
+    await assert.rejects(
+      c.keyring.encrypt(frame(9)),
+      (e) => (e as { code?: string }).code === 'NOT_IN_GROUP',
+    );
     await assert.rejects(c.member.exportSframeBaseKey(), (e) => (e as { code?: string }).code === 'REMOVED');
 
     const ct = await a.keyring.encrypt(frame(2));
@@ -92,6 +96,9 @@ describe('MLS group through the delivery service, end to end', () => {
     const before = c.keyring.counters.unknownKid;
     await assert.rejects(c.keyring.decrypt(ct), (e) => isSframeError(e, 'UNKNOWN_KID'));
     assert.equal(c.keyring.counters.unknownKid, before + 1);
+    // After the grace period c holds no key at all, not even for the epoch it was in.
+    meeting.clock.advance(10_000);
+    assert.deepEqual(c.keyring.liveEpochs, []);
   });
 
   test('verification codes: equal across members, different across epochs', async () => {

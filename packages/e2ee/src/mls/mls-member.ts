@@ -11,10 +11,6 @@ import {
   createCommit,
   createGroup,
   defaultCapabilities,
-  defaultKeyPackageEqualityConfig,
-  defaultKeyRetentionConfig,
-  defaultLifetimeConfig,
-  defaultPaddingConfig,
   defaultLifetime,
   emptyPskIndex,
   encodeMlsMessage,
@@ -44,17 +40,15 @@ import {
   encodeWelcome,
 } from './mls-codec.ts';
 import { MlsError } from './mls-error.ts';
+import { clientConfigFor, identityOf, MAX_IDENTITY_BYTES } from './mls-credentials.ts';
 import { verificationCodeFor } from './verification-code.ts';
 
 /** RFC 9605 section 5.2 exporter label for the per-epoch SFrame base key. */
 export const SFRAME_EXPORTER_LABEL = 'SFrame 1.0 Base Key';
 /** The MLS cipher suite used by default: X25519, AES-128-GCM, SHA-256, Ed25519 (RFC 9420 suite 1). */
 export const DEFAULT_MLS_CIPHERSUITE: CiphersuiteName = 'MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519';
-/** Largest identity (participant id) carried in a basic credential. */
-export const MAX_IDENTITY_BYTES = 256;
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder('utf-8', { fatal: true });
 
 export interface MlsMemberOptions {
   /** This participant's identity, carried in its MLS basic credential (Dark Tower: the participant id). */
@@ -117,17 +111,6 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
-function identityOf(credential: Credential): string | undefined {
-  if (credential.credentialType !== 'basic') return undefined;
-  if (credential.identity.byteLength === 0 || credential.identity.byteLength > MAX_IDENTITY_BYTES)
-    return undefined;
-  try {
-    return decoder.decode(credential.identity);
-  } catch {
-    return undefined;
-  }
-}
-
 export class MlsMember {
   readonly identity: string;
   readonly sframeNk: number;
@@ -165,20 +148,7 @@ export class MlsMember {
     if (suite === undefined) throw MlsError.badKidLayout('unknown SFrame suite');
     const csName = options.mlsCiphersuite ?? DEFAULT_MLS_CIPHERSUITE;
     const cs = await getCiphersuiteImpl(getCiphersuiteFromName(csName));
-    const accept = options.acceptIdentity ?? (() => true);
-    const config: ClientConfig = {
-      lifetimeConfig: defaultLifetimeConfig,
-      keyPackageEqualityConfig: defaultKeyPackageEqualityConfig,
-      paddingConfig: defaultPaddingConfig,
-      // We carry no MLS application messages, so keep no old-epoch receiver secrets around (forward secrecy).
-      keyRetentionConfig: { ...defaultKeyRetentionConfig, retainKeysForEpochs: 1 },
-      authService: {
-        validateCredential: (credential) => {
-          const identity = identityOf(credential);
-          return Promise.resolve(identity !== undefined && accept(identity));
-        },
-      },
-    };
+    const config = clientConfigFor(options.acceptIdentity ?? (() => true));
     return new MlsMember(options.identity, suite.nk, csName, cs, config);
   }
 

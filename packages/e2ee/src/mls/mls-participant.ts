@@ -25,6 +25,7 @@ export class MlsParticipant {
   readonly member: MlsMember;
   readonly keyring: MlsSframeKeyring;
   readonly counters: ParticipantCounters = { commitsApplied: 0, commitsRefused: 0, rebases: 0 };
+  #queue: Promise<unknown> = Promise.resolve();
 
   constructor(member: MlsMember, keyring: MlsSframeKeyring) {
     this.member = member;
@@ -35,7 +36,15 @@ export class MlsParticipant {
    * Handles one DS message. Garbage or hostile MLS bytes are refused with a typed MlsError (the caller logs and
    * drops them; the group state is unchanged).
    */
-  async handle(message: DsMessage, options: { signal?: AbortSignal } = {}): Promise<ParticipantOutbound[]> {
+  handle(message: DsMessage, options: { signal?: AbortSignal } = {}): Promise<ParticipantOutbound[]> {
+    // One message at a time, in arrival order: a commit, its epoch snapshot and the keyring update belong together.
+    const run = this.#queue.then(() => this.#handle(message, options));
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  async #handle(message: DsMessage, options: { signal?: AbortSignal }): Promise<ParticipantOutbound[]> {
+    options.signal?.throwIfAborted();
     switch (message.type) {
       case 'keyPackageRequest': {
         const count = Math.max(1, Math.min(MAX_KEY_PACKAGES_PER_REQUEST, Math.trunc(message.count)));
@@ -63,7 +72,8 @@ export class MlsParticipant {
         }
         this.counters.commitsApplied++;
         if (outcome.kind === 'applied' && outcome.rebase) this.counters.rebases++;
-        if (outcome.kind !== 'removed') await this.keyring.setEpoch(await this.member.epochSnapshot());
+        if (outcome.kind === 'removed') this.keyring.retire();
+        else await this.keyring.setEpoch(await this.member.epochSnapshot());
         return [];
       }
       case 'welcome':

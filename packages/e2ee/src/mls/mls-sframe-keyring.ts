@@ -190,6 +190,17 @@ export class MlsSframeKeyring {
       if (entry.expiresAt !== undefined && now >= entry.expiresAt) this.#deleteEpoch(entry);
   }
 
+  /**
+   * We left or were removed: stop sending, and let every epoch run out its grace period (frames already in flight
+   * still decrypt), after which all keys are gone.
+   */
+  retire(): void {
+    const now = this.#now();
+    for (const entry of this.#epochs.values()) entry.expiresAt ??= now + this.#graceMs;
+    this.#current = undefined;
+    this.prune();
+  }
+
   /** Deletes every key. Idempotent. */
   close(): void {
     if (this.#closed) return;
