@@ -22,12 +22,48 @@ function bytesOf(value: unknown): Uint8Array | undefined {
   }
 }
 
+interface Endpoint {
+  webtransport?: unknown;
+  websocket?: unknown;
+  certificateHash?: unknown;
+}
+
 /**
- * GET /api/v1/dev/config: { certificate_hashes: [hex or base64], websocket_urls: { "<webtransport url>": "<ws url>" } }
+ * The dev stack's GET /api/v1/dev/transport: { signaling: Endpoint, media: Endpoint[] }, each with its WebTransport
+ * URL, WebSocket fallback URL and certificate hash (base64).
+ */
+async function loadDevTransport(api: DarkTowerApi): Promise<DevConfig | undefined> {
+  let body: Record<string, unknown>;
+  try {
+    body = await api.getJson('/api/v1/dev/transport');
+  } catch {
+    return undefined;
+  }
+  const endpoints = [body.signaling, ...(Array.isArray(body.media) ? (body.media as unknown[]) : [])].filter(
+    (e): e is Endpoint => typeof e === 'object' && e !== null,
+  );
+  const map = new Map<string, string>();
+  const hashes: Uint8Array[] = [];
+  for (const e of endpoints) {
+    if (typeof e.webtransport === 'string' && typeof e.websocket === 'string')
+      map.set(e.webtransport, e.websocket);
+    const h = bytesOf(e.certificateHash);
+    if (h !== undefined) hashes.push(h);
+  }
+  return {
+    certificateHashes: hashes,
+    webSocketUrl: (url) => map.get(url) ?? (/^wss?:\/\//.test(url) ? url : undefined),
+  };
+}
+
+/**
+ * Fallback: GET /api/v1/dev/config: { certificate_hashes: [hex or base64], websocket_urls: { "<webtransport url>": "<ws url>" } }
  * (optional: websocket_base, used as `${websocket_base}/<purpose>` when no exact entry exists). Missing endpoint:
  * no hashes, no fallback mapping (ws:// URLs still work as they are).
  */
 export async function loadDevConfig(api: DarkTowerApi): Promise<DevConfig> {
+  const transport = await loadDevTransport(api);
+  if (transport !== undefined) return transport;
   let body: Record<string, unknown>;
   try {
     body = await api.getJson('/api/v1/dev/config');
