@@ -147,6 +147,10 @@ describe('MLS group through the delivery service, end to end', () => {
     await assert.rejects(b.keyring.decrypt(inFlight2), (e) => isSframeError(e, 'UNKNOWN_KID'));
     assert.deepEqual(b.keyring.liveEpochs, [2n]);
     assert.ok(b.keyring.counters.epochsDeleted >= 1);
+    await b.keyring.close();
+    await b.keyring.close(); // idempotent
+    await b.keyring.closed;
+    await assert.rejects(b.keyring.encrypt(frame(4)), (e) => (e as { code?: string }).code === 'CLOSED');
   });
 
   test('a joiner whose welcome never comes is removed and re-added with a fresh key package', async () => {

@@ -68,6 +68,8 @@ export class MlsSframeKeyring {
   #current: { epoch: bigint; ownLeafIndex: number; kid: bigint } | undefined;
   #epochsDeleted = 0;
   #closed = false;
+  #resolveClosed!: () => void;
+  readonly #closedPromise = new Promise<void>((resolve) => (this.#resolveClosed = resolve));
 
   constructor(options: MlsSframeKeyringOptions = {}) {
     this.layout = validateKidLayout(options.kidLayout ?? DEFAULT_KID_LAYOUT);
@@ -202,11 +204,22 @@ export class MlsSframeKeyring {
   }
 
   /** Deletes every key. Idempotent. */
-  close(): void {
-    if (this.#closed) return;
-    for (const entry of [...this.#epochs.values()]) this.#deleteEpoch(entry);
-    this.#current = undefined;
-    this.#closed = true;
+  close(): Promise<void> {
+    if (!this.#closed) {
+      for (const entry of [...this.#epochs.values()]) this.#deleteEpoch(entry);
+      this.#current = undefined;
+      this.#closed = true;
+      this.#resolveClosed();
+    }
+    return this.#closedPromise;
+  }
+
+  get closed(): Promise<void> {
+    return this.#closedPromise;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
   }
 
   #deleteEpoch(entry: EpochEntry): void {
