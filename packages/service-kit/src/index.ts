@@ -82,6 +82,11 @@ export {
   type LineSink,
   type SpanRecord,
 } from './tracing/json-lines-exporter.ts';
+export {
+  clientTraceInterceptor,
+  serverTraceInterceptor,
+  type RpcRequestLike,
+} from './tracing/rpc-interceptors.ts';
 
 export { Scope, type Cleanup, type CleanupErrorHandler, type Lifetime, type ScopeOptions } from './scope.ts';
 export {
