@@ -9,14 +9,16 @@ import type { CipherSuiteId } from '../cipher-suites.ts';
 import { SframeContext } from '../sframe-context.ts';
 import { MlsMember } from '../mls/mls-member.ts';
 
-const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 1500);
+const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 3000);
+const TRIALS = 5;
 const MLS_ROUNDS = Number(process.env.BENCH_MLS_ROUNDS ?? 8);
 
 interface SframeResult {
   suite: CipherSuiteId;
   frameBytes: number;
-  /** One frame encrypted and decrypted (sender and receiver side) per count. */
+  /** One frame encrypted and decrypted (sender and receiver side) per count; best of TRIALS trials. */
   framesPerSec: number;
+  medianTrialFramesPerSec: number;
   mbPerSec: number;
 }
 
@@ -33,19 +35,26 @@ async function sframe(suite: CipherSuiteId, frameBytes: number): Promise<SframeR
     if (out.plaintext.byteLength !== frameBytes) throw new Error('round trip failed');
   };
   for (let i = 0; i < 200; i++) await once(); // warm-up
-  let frames = 0;
-  const start = performance.now();
-  let elapsed = 0;
-  while (elapsed < DURATION_MS) {
-    for (let i = 0; i < 50; i++) await once();
-    frames += 50;
-    elapsed = performance.now() - start;
+  // Several short trials; the best one is the least disturbed by other processes on a shared machine.
+  const trials: number[] = [];
+  for (let t = 0; t < TRIALS; t++) {
+    let frames = 0;
+    const start = performance.now();
+    let elapsed = 0;
+    while (elapsed < DURATION_MS / TRIALS) {
+      for (let i = 0; i < 20; i++) await once();
+      frames += 20;
+      elapsed = performance.now() - start;
+    }
+    trials.push((frames * 1000) / elapsed);
   }
-  const framesPerSec = (frames * 1000) / elapsed;
+  const framesPerSec = Math.max(...trials);
+  const sorted = [...trials].sort((a, b) => a - b);
   return {
     suite,
     frameBytes,
     framesPerSec: Math.round(framesPerSec),
+    medianTrialFramesPerSec: Math.round(sorted[Math.floor(sorted.length / 2)] ?? 0),
     mbPerSec: Math.round((framesPerSec * frameBytes) / 1e4) / 100,
   };
 }
@@ -160,7 +169,7 @@ writeFileSync(
       cpus: cpus().length,
       cpuModel: cpus()[0]?.model,
       loadavg1m: loadavg()[0],
-      note: 'single process; frames/s counts one encrypt plus one decrypt; MLS suite MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519 (ts-mls 1.6.4)',
+      note: 'single process, sequential (one frame in flight); frames/s counts one encrypt plus one decrypt, best of 5 trials; MLS suite MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519 (ts-mls 1.6.4)',
       sframe: sframeResults,
       mls: mlsResults,
     },
