@@ -177,11 +177,14 @@ export async function buildAuthController(
       keyPrefix: prefix,
     });
 
-    const hasher = new PasswordHasher({
-      memoryCostKiB: config.argon2MemoryKib,
-      timeCost: config.argon2TimeCost,
-      parallelism: config.argon2Parallelism,
-    });
+    const hasher = new PasswordHasher(
+      {
+        memoryCostKiB: config.argon2MemoryKib,
+        timeCost: config.argon2TimeCost,
+        parallelism: config.argon2Parallelism,
+      },
+      { maxConcurrent: config.argon2MaxConcurrent, maxQueued: config.argon2MaxQueued },
+    );
     const issuer = new TokenIssuer({
       issuer: config.issuer,
       audience: config.audience,

@@ -7,6 +7,7 @@ import type { ClientsRepo, NewClientCredentials, ServiceClient } from './db/clie
 import { normalizeUsername, type UsersRepo } from './db/users-repo.ts';
 import type { KeyManager, RotateResult } from './keys/key-manager.ts';
 import type { PasswordHasher } from './passwords/password-hasher.ts';
+import { isHashGateFull } from './passwords/hash-gate.ts';
 import { checkPassword, type PasswordProblem } from './passwords/password-policy.ts';
 import type { LoginGuard } from './rate-limit/login-guard.ts';
 import { DEFAULT_USER_SCOPES, grantScopes } from './scope-policy.ts';
@@ -27,6 +28,7 @@ export interface AuthServiceDeps {
 export type RegisterUserResult =
   | { readonly ok: true; readonly id: string; readonly username: string; readonly displayName: string }
   | { readonly ok: false; readonly reason: 'taken' }
+  | { readonly ok: false; readonly reason: 'busy' }
   | { readonly ok: false; readonly reason: 'weak_password'; readonly problem: PasswordProblem };
 
 export type LoginResult =
@@ -63,7 +65,14 @@ export class AuthService {
       });
       return { ok: false, reason: 'weak_password', problem };
     }
-    const passwordHash = await this.#timedHash(input.password);
+    let passwordHash: string;
+    try {
+      passwordHash = await this.#timedHash(input.password);
+    } catch (err) {
+      if (!isHashGateFull(err)) throw err;
+      this.#d.metrics.failures.inc({ endpoint: 'register', reason: 'busy' });
+      return { ok: false, reason: 'busy' };
+    }
     const id = randomUUID();
     const created = await this.#d.users.create({
       id,
@@ -104,10 +113,18 @@ export class AuthService {
     }
     const user = await this.#d.users.findByUsername(account);
     const t0 = performance.now();
-    const valid =
-      user === undefined
-        ? await this.#d.hasher.verifyDummy(input.password)
-        : await this.#d.hasher.verify(user.passwordHash, input.password);
+    let valid: boolean;
+    try {
+      valid =
+        user === undefined
+          ? await this.#d.hasher.verifyDummy(input.password)
+          : await this.#d.hasher.verify(user.passwordHash, input.password);
+    } catch (err) {
+      // Hashing saturated: shed load with the same answer as throttling (nothing counted against the account).
+      if (!isHashGateFull(err)) throw err;
+      this.#d.metrics.failures.inc({ endpoint: 'user_token', reason: 'busy' });
+      return { ok: false, reason: 'rate_limited', retryAfterSec: 1 };
+    }
     this.#d.metrics.passwordHashSeconds.observe({ op: 'verify' }, (performance.now() - t0) / 1000);
     if (user === undefined || !valid) {
       await this.#d.guard.failed(account);

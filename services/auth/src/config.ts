@@ -69,6 +69,8 @@ export const authConfigSchema = {
   argon2MemoryKib: field.int({ env: 'AUTH_ARGON2_MEMORY_KIB', default: 19456, min: 1024, max: 4_194_304 }),
   argon2TimeCost: field.int({ env: 'AUTH_ARGON2_TIME_COST', default: 2, min: 1, max: 100 }),
   argon2Parallelism: field.int({ env: 'AUTH_ARGON2_PARALLELISM', default: 1, min: 1, max: 16 }),
+  argon2MaxConcurrent: field.int({ env: 'AUTH_ARGON2_MAX_CONCURRENT', default: 4, min: 1, max: 256 }),
+  argon2MaxQueued: field.int({ env: 'AUTH_ARGON2_MAX_QUEUED', default: 64, min: 0, max: 100_000 }),
   passwordMinLength: field.int({ env: 'AUTH_PASSWORD_MIN_LENGTH', default: 12, min: 8, max: 128 }),
   loginAccountFailures: field.int({ env: 'AUTH_LOGIN_ACCOUNT_FAILURES', default: 5, min: 1, max: 1000 }),
   loginAccountWindow: field.duration({ env: 'AUTH_LOGIN_ACCOUNT_WINDOW', default: '15m', min: '1s' }),

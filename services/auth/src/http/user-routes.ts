@@ -38,6 +38,7 @@ export function registerUserRoutes(app: FastifyInstance, deps: AuthRouteDeps): v
     if (!result.ok) {
       if (result.reason === 'taken')
         throw HttpError.conflict('Username is already taken', { field: 'username' });
+      if (result.reason === 'busy') throw HttpError.rateLimited('Too many registrations right now', 1);
       throw HttpError.invalidRequest('Password does not meet the policy', {
         field: 'password',
         reason: result.problem,

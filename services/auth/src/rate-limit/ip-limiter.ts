@@ -5,6 +5,7 @@ import {
   type RateLimiterAbstract,
 } from 'rate-limiter-flexible';
 import type { GuardDecision } from './login-guard.ts';
+import { clientKey } from './client-key.ts';
 
 export interface IpLimiterOptions {
   readonly name: string;
@@ -34,7 +35,7 @@ export class IpLimiter {
 
   async take(key: string): Promise<GuardDecision> {
     try {
-      await this.#limiter.consume(key);
+      await this.#limiter.consume(clientKey(key));
       return { allowed: true };
     } catch (err) {
       if (err instanceof RateLimiterRes)

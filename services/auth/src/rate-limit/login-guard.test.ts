@@ -56,6 +56,10 @@ function contract(name: string, store: () => unknown): void {
       assert.equal((await limiter.take('a')).allowed, true);
       assert.equal((await limiter.take('a')).allowed, false);
       assert.equal((await limiter.take('b')).allowed, true);
+      assert.equal((await limiter.take('2001:db8:1:2::1')).allowed, true);
+      assert.equal((await limiter.take('2001:db8:1:2::2')).allowed, true);
+      assert.equal((await limiter.take('2001:db8:1:2:ffff::3')).allowed, false, 'one /64 shares a budget');
+      assert.equal((await limiter.take('2001:db8:1:3::1')).allowed, true);
     });
   });
 }

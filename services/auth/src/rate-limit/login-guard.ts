@@ -1,3 +1,4 @@
+import { clientKey } from './client-key.ts';
 import {
   RateLimiterMemory,
   RateLimiterRedis,
@@ -63,7 +64,7 @@ export class LoginGuard {
   /** Counts the attempt against the IP and checks the account is not locked. Call before checking the password. */
   async admit(ip: string, account: string): Promise<GuardDecision> {
     try {
-      await this.#byIp.consume(ip);
+      await this.#byIp.consume(clientKey(ip));
     } catch (err) {
       return refused(err);
     }
