@@ -5,11 +5,8 @@ import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypt
 import { create } from '@bufbuild/protobuf';
 import {
   ActiveSpeakerUpdateSchema,
-  JoinResponseSchema,
   LeaveReason,
-  MediaServerInfoSchema,
   type JoinRequest,
-  type MediaServerInfo,
   type ResumeSession,
   type ServerMessage,
 } from '@darktower/protocol';
@@ -22,9 +19,8 @@ import type { MeetingRecord, ParticipantRecord } from '../state/records.ts';
 import type { JoinClaims } from './join-token.ts';
 import { moveOffFailed, updateLayouts, updateRouting, type ReconcileState } from './room-reconcile.ts';
 import { isConnected, type Member, type ParticipantLink, type RoomDeps } from './room-types.ts';
+import { joinResponse, registerMedia } from './room-admission.ts';
 import { mediaStreamOf, participantOf, serverMessage } from './wire.ts';
-
-export const SIGNALING_PROTOCOL_VERSION = 1;
 
 const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex');
 
@@ -171,7 +167,7 @@ export class MeetingRoom {
         resumeTokenHash: '',
         connection: { state: 'connected', controllerId: this.#deps.controllerId, since: now },
       };
-      const servers = await this.#registerMedia(record);
+      const servers = await registerMedia(this.#deps, this.meetingId, record);
       const resumeToken = randomBytes(32).toString('base64url');
       const member: Member = {
         record: {
@@ -187,7 +183,9 @@ export class MeetingRoom {
       await this.persist(member);
       const others = this.connectedMembers().map((m) => participantOf(m.record));
       this.#members.set(participantId, member);
-      link.send(this.#joinResponse(member, servers, resumeToken, others, requestId));
+      link.send(
+        joinResponse(this.#deps.options, this.#meeting, member, servers, resumeToken, others, requestId),
+      );
       this.broadcast(
         serverMessage({ case: 'participantJoined', value: { participant: participantOf(member.record) } }),
         participantId,
@@ -228,7 +226,7 @@ export class MeetingRoom {
       }
       if (handlers.length === 0) throw MeetingError.unavailable('No media handler available');
       const now = this.#deps.clock.now();
-      const servers = await this.#registerMedia({ ...member.record, handlers });
+      const servers = await registerMedia(this.#deps, this.meetingId, { ...member.record, handlers });
       const resumeToken = randomBytes(32).toString('base64url');
       member.record = {
         ...member.record,
@@ -242,7 +240,9 @@ export class MeetingRoom {
       const others = this.connectedMembers()
         .filter((m) => m.record.participantId !== id)
         .map((m) => participantOf(m.record));
-      link.send(this.#joinResponse(member, servers, resumeToken, others, requestId));
+      link.send(
+        joinResponse(this.#deps.options, this.#meeting, member, servers, resumeToken, others, requestId),
+      );
       if (!wasConnected) {
         this.broadcast(
           serverMessage({ case: 'participantJoined', value: { participant: participantOf(member.record) } }),
@@ -405,81 +405,6 @@ export class MeetingRoom {
       }
     }
     for (const id of moved) for (const send of updateLayouts(this.#state, id)) send();
-  }
-
-  async #registerMedia(record: ParticipantRecord): Promise<MediaServerInfo[]> {
-    const { media, options, handlers, log } = this.#deps;
-    const results = await Promise.allSettled(
-      record.handlers.map((h) =>
-        media.registerParticipant(
-          h,
-          {
-            meetingId: this.meetingId,
-            participantId: record.participantId,
-            streams: record.streams,
-            tokenTtlMs: options.mediaTokenTtlMs,
-          },
-          AbortSignal.timeout(options.rpcTimeoutMs),
-        ),
-      ),
-    );
-    const servers: MediaServerInfo[] = [];
-    results.forEach((r, i) => {
-      const handlerId = record.handlers[i];
-      if (handlerId === undefined) return;
-      if (r.status === 'rejected') {
-        handlers.markUnhealthy(handlerId);
-        log.warn({ err: r.reason as unknown, handlerId }, 'RegisterParticipant failed');
-        return;
-      }
-      handlers.reserve(handlerId);
-      servers.push(
-        create(MediaServerInfoSchema, {
-          mediaHandlerUrl: r.value.mediaHandlerUrl,
-          connectionToken: r.value.connectionToken,
-          handlerId,
-          tokenExpiresAt: r.value.tokenExpiresAt,
-          serverCertificateHashes: r.value.serverCertificateHashes,
-        }),
-      );
-    });
-    if (servers.length === 0) throw MeetingError.unavailable('No media handler accepted the participant');
-    return servers;
-  }
-
-  #joinResponse(
-    member: Member,
-    servers: MediaServerInfo[],
-    resumeToken: string,
-    others: ReturnType<typeof participantOf>[],
-    requestId: number,
-  ): ServerMessage {
-    const { options } = this.#deps;
-    const config = this.#meeting.config;
-    return serverMessage(
-      {
-        case: 'joinResponse',
-        value: create(JoinResponseSchema, {
-          participantId: member.record.participantId,
-          existingParticipants: others,
-          mediaServer: servers[0],
-          mediaServers: servers,
-          resumeToken,
-          sessionTtlMs: options.sessionTtlMs,
-          heartbeatIntervalMs: options.heartbeatIntervalMs,
-          protocolVersion: SIGNALING_PROTOCOL_VERSION,
-          meetingId: this.meetingId,
-          meeting: {
-            displayName: config.displayName,
-            maxParticipants: config.maxParticipants || options.defaultMaxParticipants,
-            enableE2eEncryption: config.enableE2ee,
-            recordingEnabled: config.recordingEnabled,
-          },
-          isHost: member.record.role === 'host',
-        }),
-      },
-      requestId,
-    );
   }
 
   #leftBroadcast(id: ParticipantId, reason: LeaveReason): void {

@@ -14,7 +14,8 @@ import type { MeetingConfigRecord, MeetingRecord } from '../state/records.ts';
 import { SignalingCloseCode } from './close-codes.ts';
 import type { JoinClaims, JoinTokenVerifier } from './join-token.ts';
 import type { MediaHandlerGateway } from './media-gateway.ts';
-import { MeetingRoom, SIGNALING_PROTOCOL_VERSION } from './meeting-room.ts';
+import { MeetingRoom } from './meeting-room.ts';
+import { SIGNALING_PROTOCOL_VERSION } from './room-admission.ts';
 import {
   ParticipantConnection,
   defaultConnectionOptions,
