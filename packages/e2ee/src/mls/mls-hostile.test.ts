@@ -3,7 +3,19 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { isSframeError } from '../sframe-error.ts';
 import { isMlsError } from './mls-error.ts';
-import { MlsMember } from './mls-member.ts';
+import {
+  createCommit,
+  decodeMlsMessage,
+  defaultCapabilities,
+  defaultLifetime,
+  emptyPskIndex,
+  encodeMlsMessage,
+  generateKeyPackage,
+  getCiphersuiteFromName,
+  getCiphersuiteImpl,
+  joinGroup,
+} from 'ts-mls';
+import { DEFAULT_MLS_CIPHERSUITE, MlsMember } from './mls-member.ts';
 import { InMemoryMeeting } from './testing/in-memory-meeting.ts';
 
 const RUNS = { numRuns: 60 };
@@ -164,5 +176,44 @@ describe('hostile MLS input is refused with typed errors, never a crash', () => 
     assert.ok(toB.welcome !== undefined);
     await assert.rejects(b.joinFromWelcome(toB.welcome), (e) => isMlsError(e, 'REJECTED_MESSAGE'));
     assert.equal(b.state, 'idle');
+  });
+
+  test('a member committing anything but add/remove/update (here a group context change) is refused', async () => {
+    const a = await MlsMember.create({ identity: 'a' });
+    await a.createGroup();
+    const cs = await getCiphersuiteImpl(getCiphersuiteFromName(DEFAULT_MLS_CIPHERSUITE));
+    const raw = await generateKeyPackage(
+      { credentialType: 'basic', identity: new TextEncoder().encode('x') },
+      defaultCapabilities(),
+      defaultLifetime,
+      [],
+      cs,
+    );
+    const added = await a.createCommit({
+      add: [
+        encodeMlsMessage({ version: 'mls10', wireformat: 'mls_key_package', keyPackage: raw.publicPackage }),
+      ],
+    });
+    await a.processCommit(added.commit);
+    assert.ok(added.welcome !== undefined);
+    const decoded = decodeMlsMessage(added.welcome, 0)?.[0];
+    assert.ok(decoded?.wireformat === 'mls_welcome');
+    const x = await joinGroup(decoded.welcome, raw.publicPackage, raw.privatePackage, emptyPskIndex, cs);
+    const hostile = await createCommit(
+      { state: x, cipherSuite: cs },
+      {
+        extraProposals: [
+          { proposalType: 'group_context_extensions', groupContextExtensions: { extensions: [] } },
+        ],
+      },
+    );
+    const epoch = a.epoch;
+    await assert.rejects(a.processCommit(encodeMlsMessage(hostile.commit)), (e) =>
+      isMlsError(e, 'REJECTED_MESSAGE'),
+    );
+    assert.equal(a.epoch, epoch);
+    // the same member's plain self-update is fine
+    const ok = await createCommit({ state: x, cipherSuite: cs }, {});
+    assert.equal((await a.processCommit(encodeMlsMessage(ok.commit))).kind, 'applied');
   });
 });

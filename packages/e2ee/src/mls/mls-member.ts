@@ -7,7 +7,6 @@
 // commit for that epoch instead (we lost the race), processCommit() drops our pending commit and applies theirs,
 // and the caller re-creates its commit on the new epoch.
 import {
-  acceptAll,
   createCommit,
   createGroup,
   defaultCapabilities,
@@ -22,6 +21,7 @@ import {
   processMessage,
   zeroOutUint8Array,
   type CiphersuiteImpl,
+  type IncomingMessageCallback,
   type CiphersuiteName,
   type ClientConfig,
   type ClientState,
@@ -111,6 +111,17 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
+const ALLOWED_PROPOSALS = new Set<unknown>(['add', 'remove', 'update']);
+/**
+ * Our clients only commit adds and removes (with an update path) as members; anything else (external commits,
+ * PSK, ReInit, group context changes, standalone proposals) is refused.
+ */
+const acceptMemberCommit: IncomingMessageCallback = (incoming) =>
+  incoming.kind === 'commit' &&
+  incoming.senderLeafIndex !== undefined &&
+  incoming.proposals.every((p) => ALLOWED_PROPOSALS.has(p.proposal.proposalType))
+    ? 'accept'
+    : 'reject';
 export class MlsMember {
   readonly identity: string;
   readonly sframeNk: number;
@@ -350,13 +361,7 @@ export class MlsMember {
       if (epoch !== current) throw MlsError.wrongEpoch(current, epoch);
       let result: Awaited<ReturnType<typeof processMessage>>;
       try {
-        result = await processMessage(
-          message,
-          group,
-          emptyPskIndex,
-          (incoming) => (incoming.kind === 'commit' ? acceptAll(incoming) : 'reject'),
-          this.#cs,
-        );
+        result = await processMessage(message, group, emptyPskIndex, acceptMemberCommit, this.#cs);
       } catch (error) {
         throw MlsError.rejected('commit', error);
       }
