@@ -82,15 +82,27 @@ class MemorySession implements Session {
       readable: this.#datagramsIn.readable,
       writable: new WritableStream<Uint8Array>({
         write: (chunk) => {
-          if (this.#isClosed) throw new Error('session closed');
-          if (chunk.byteLength > maxDatagramSize) return; // too large: dropped, as a real path would
-          this.#stats.packetsSent++;
-          this.#stats.bytesSent += chunk.byteLength;
-          this.peer.#receiveDatagram(chunk.slice());
+          this.#sendDatagram(chunk);
         },
       }),
       maxDatagramSize,
     };
+  }
+
+  #sendDatagram(chunk: Uint8Array): void {
+    if (this.#isClosed) throw new Error('session closed');
+    if (chunk.byteLength > this.datagrams.maxDatagramSize) return; // too large: dropped, as a real path would
+    this.#stats.packetsSent++;
+    this.#stats.bytesSent += chunk.byteLength;
+    this.peer.#receiveDatagram(chunk.slice());
+  }
+
+  onDatagrams(handler: (batch: Uint8Array[]) => void): () => void {
+    return this.#datagramsIn.setBatchHandler(handler);
+  }
+
+  sendDatagrams(batch: readonly Uint8Array[]): void {
+    for (const chunk of batch) this.#sendDatagram(chunk);
   }
 
   #receiveDatagram(chunk: Uint8Array): void {

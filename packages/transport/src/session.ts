@@ -58,6 +58,20 @@ export interface Session extends AsyncDisposable {
   /** Which transport carries this session: 'webtransport' (QUIC), 'websocket' or 'memory'. */
   readonly protocol: 'webtransport' | 'websocket' | 'memory';
   stats(): SessionStats;
+  /**
+   * Optional fast path, not part of W3C WebTransport (the browser adapter lacks it; test for it before use):
+   * datagrams are handed to `handler` in arrays, everything that arrived in one event-loop turn in one call,
+   * instead of one promise per datagram through `datagrams.readable`, which gets nothing while a handler is set.
+   * Datagrams already waiting come first. One handler at a time (a new one replaces the old); the returned
+   * function removes it. A handler that throws loses that batch only. The arrays are the handler's to keep.
+   */
+  onDatagrams?(handler: (batch: Uint8Array[]) => void): () => void;
+  /**
+   * Optional fast path, not W3C: sends each datagram as writing it to `datagrams.writable` would (too large for
+   * the path or no room: dropped and counted), without a promise per datagram. The arrays' contents must not
+   * change until the next event-loop turn.
+   */
+  sendDatagrams?(batch: readonly Uint8Array[]): void;
 }
 
 /** What a server hands the application before a session exists, so it can accept or refuse (e.g. 401/404). */

@@ -133,6 +133,48 @@ export function runSessionContract(name: string, makePair: () => Promise<Session
       clientReader.releaseLock();
     });
 
+    withPair(
+      'batched datagram fast path (onDatagrams / sendDatagrams), then back to the stream',
+      async ({ client, server }) => {
+        if (!server.onDatagrams || !client.sendDatagrams) {
+          // The fast path is optional; an implementation without it must still have neither half.
+          assert.equal('onDatagrams' in server, false);
+          assert.equal('sendDatagrams' in client, false);
+          return;
+        }
+        const payloads = Array.from({ length: 20 }, (_, i) => Buffer.from(`datagram ${String(i)}`));
+        const tooLarge = new Uint8Array(client.datagrams.maxDatagramSize + 1);
+        const received: string[] = [];
+        let batches = 0;
+        const all = new Promise<void>((resolve) => {
+          const remove = server.onDatagrams?.((batch) => {
+            batches++;
+            for (const d of batch) received.push(Buffer.from(d).toString());
+            if (received.length >= payloads.length) {
+              remove?.();
+              resolve();
+            }
+          });
+        });
+        client.sendDatagrams([...payloads.slice(0, 10), tooLarge, ...payloads.slice(10)]);
+        await all;
+        assert.deepEqual(
+          [...received].sort(),
+          payloads.map((p) => p.toString()).sort(),
+          'every datagram once, the oversized one dropped',
+        );
+        assert.ok(batches >= 1 && batches <= payloads.length);
+        // With the handler removed, the W3C readable gets datagrams again.
+        const reader = server.datagrams.readable.getReader();
+        const w = client.datagrams.writable.getWriter();
+        await w.write(Buffer.from('after'));
+        const r = await reader.read();
+        assert.equal(Buffer.from(r.value ?? []).toString(), 'after');
+        w.releaseLock();
+        reader.releaseLock();
+      },
+    );
+
     withPair('close code and reason reach the peer; both sides end', async ({ client, server }) => {
       client.close({ closeCode: 4242, reason: 'bye now' });
       const [atServer, atClient] = await Promise.all([server.closed, client.closed]);

@@ -76,19 +76,11 @@ export class MuxSession implements Session, MuxStreamHost {
     this.incomingBidirectionalStreams = new ReadableStream({ start: (c) => void (this.#incomingBidi = c) });
     this.incomingUnidirectionalStreams = new ReadableStream({ start: (c) => void (this.#incomingUni = c) });
     const maxDatagramSize = options.maxDatagramSize ?? 1199;
-    let outgoingDropped = 0;
     this.datagrams = {
       readable: this.#datagramsIn.readable,
       writable: new WritableStream<Uint8Array>({
         write: (chunk) => {
-          if (this.#closeInfo !== undefined) throw new Error('session closed');
-          // Like a real datagram path: too large or no room right now means the datagram is lost, never queued.
-          if (chunk.byteLength > maxDatagramSize || this.#ws.bufferedAmount > this.#highWater) {
-            outgoingDropped++;
-            this.#stats.datagramsDropped = outgoingDropped;
-            return;
-          }
-          this.send({ type: MuxType.Datagram, data: chunk });
+          this.#sendDatagram(chunk);
         },
       }),
       maxDatagramSize,
@@ -169,6 +161,24 @@ export class MuxSession implements Session, MuxStreamHost {
     this.send({ type: MuxType.Close, code: full.closeCode, reason: full.reason });
     this.#finish(full);
     this.#ws.close(1000);
+  }
+
+  onDatagrams(handler: (batch: Uint8Array[]) => void): () => void {
+    return this.#datagramsIn.setBatchHandler(handler);
+  }
+
+  sendDatagrams(batch: readonly Uint8Array[]): void {
+    for (const chunk of batch) this.#sendDatagram(chunk);
+  }
+
+  #sendDatagram(chunk: Uint8Array): void {
+    if (this.#closeInfo !== undefined) throw new Error('session closed');
+    // Like a real datagram path: too large or no room right now means the datagram is lost, never queued.
+    if (chunk.byteLength > this.datagrams.maxDatagramSize || this.#ws.bufferedAmount > this.#highWater) {
+      this.#stats.datagramsDropped++;
+      return;
+    }
+    this.send({ type: MuxType.Datagram, data: chunk });
   }
 
   stats(): SessionStats {

@@ -2,7 +2,6 @@
 // certificate hashes (as browsers' serverCertificateHashes) the TLS chain is not verified; instead the SHA-256
 // of the server's leaf certificate must match a pin before anything is sent.
 import { createHash, randomBytes } from 'node:crypto';
-import dgram from 'node:dgram';
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { rootCertificates } from 'node:tls';
@@ -18,6 +17,7 @@ import { silentLogger, type TransportLogger } from './logger.ts';
 import { clientConfig } from './quic-config.ts';
 import type { QuicSession } from './quic-session.ts';
 import { TransportError } from './transport-error.ts';
+import { createUdpSocket } from './udp-socket.ts';
 
 export interface ConnectOptions {
   /** SHA-256 hashes of acceptable server certificates (DER); when given, the chain itself is not verified. */
@@ -61,7 +61,7 @@ export async function connectWithInternals(
   const address = isIP(hostname) ? hostname : (await lookup(hostname)).address;
   const port = target.port ? Number(target.port) : 443;
   const family = isIP(address) === 6 ? 'udp6' : 'udp4';
-  const socket = dgram.createSocket({ type: family, recvBufferSize: 4 << 20, sendBufferSize: 4 << 20 });
+  const socket = createUdpSocket(family);
   await new Promise<void>((resolve, reject) => {
     socket.once('error', reject);
     socket.bind(0, family === 'udp6' ? '::' : '0.0.0.0', () => {

@@ -4,22 +4,30 @@
 
 export class ConnectionTimers {
   #quiche: NodeJS.Timeout | undefined;
+  #quicheDue = 0;
   #connect: NodeJS.Timeout | undefined;
   #keepalive: NodeJS.Timeout | undefined;
   #grace: NodeJS.Timeout | undefined;
 
-  /** quiche's next deadline (from `timeout()`), replacing the previous one; null clears it. */
+  /**
+   * quiche's next deadline (from `timeout()`), replacing the previous one; null clears it. Called after every
+   * flush, so a timer already due at (about) the same moment is kept rather than torn down and made again.
+   */
   armQuiche(ms: number | null, fire: () => void): void {
+    if (ms === null) {
+      clearTimeout(this.#quiche);
+      this.#quiche = undefined;
+      return;
+    }
+    const delay = Math.max(0, Math.ceil(ms));
+    const due = performance.now() + delay;
+    if (this.#quiche !== undefined && Math.abs(due - this.#quicheDue) < 1) return;
     clearTimeout(this.#quiche);
-    this.#quiche = undefined;
-    if (ms === null) return;
-    this.#quiche = setTimeout(
-      () => {
-        this.#quiche = undefined;
-        fire();
-      },
-      Math.max(0, Math.ceil(ms)),
-    );
+    this.#quicheDue = due;
+    this.#quiche = setTimeout(() => {
+      this.#quiche = undefined;
+      fire();
+    }, delay);
   }
 
   startConnectDeadline(ms: number, fire: () => void): void {

@@ -14,6 +14,7 @@ import { ConnectionTimers } from './connection-timers.ts';
 import { controlStreamOpening } from './control-stream.ts';
 import { H3Datagrams } from './h3-datagrams.ts';
 import { LocalStreamIds } from './local-stream-ids.ts';
+import { SendSlab } from './send-slab.ts';
 import { StreamOutbox } from './stream-outbox.ts';
 import { WriteWaiters } from './write-waiters.ts';
 import type { FlushScheduler } from './flush-scheduler.ts';
@@ -61,7 +62,7 @@ export class H3Connection implements RouterHost, SessionHost, RequestOwner {
   readonly #outbox = new StreamOutbox();
   readonly #waiters = new WriteWaiters();
   readonly #datagrams: H3Datagrams;
-  readonly #sendBuf = new Uint8Array(1500);
+  readonly #slab = new SendSlab(1500);
   readonly readBuffer = new Uint8Array(64 * 1024);
   readonly #ids: LocalStreamIds;
   #established = false;
@@ -115,6 +116,7 @@ export class H3Connection implements RouterHost, SessionHost, RequestOwner {
 
   flush(): void {
     if (this.#finished) return;
+    this.#datagrams.refresh();
     try {
       if (!this.#established && this.conn.isEstablished()) this.#onEstablished();
       if (this.#established && !this.conn.isDraining()) {
@@ -226,6 +228,12 @@ export class H3Connection implements RouterHost, SessionHost, RequestOwner {
   sendDatagram(session: QuicSession, payload: Uint8Array): void {
     if (this.#finished) throw TransportError.sessionClosed();
     this.#datagrams.send(this.conn, session.id, payload);
+    this.scheduleFlush();
+  }
+
+  sendDatagrams(session: QuicSession, batch: readonly Uint8Array[]): void {
+    if (this.#finished) throw TransportError.sessionClosed();
+    for (const payload of batch) this.#datagrams.send(this.conn, session.id, payload);
     this.scheduleFlush();
   }
 
@@ -419,14 +427,14 @@ export class H3Connection implements RouterHost, SessionHost, RequestOwner {
     for (;;) {
       let r: ReturnType<Connection['send']>;
       try {
-        r = this.conn.send(this.#sendBuf);
+        r = this.conn.send(this.#slab.next());
       } catch (e) {
         this.#o.logger.debug({ err: String(e) }, 'quic send failed');
         return;
       }
       if (r === null) return;
       const [n, info] = r;
-      this.#o.sendPacket(this.#sendBuf.slice(0, n), info.to);
+      this.#o.sendPacket(this.#slab.take(n), info.to);
     }
   }
 

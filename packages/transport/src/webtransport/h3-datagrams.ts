@@ -4,43 +4,60 @@
 // flood. Incoming ones are handed to their session, or dropped when the session is unknown.
 import type { Connection } from '@matrixai/quic/native/types.js';
 import { H3Error } from '../h3/h3-error.ts';
-import { encodeVarint, readVarint } from '../h3/varint.ts';
+import { encodeVarint, readVarint, varintLength, writeVarint } from '../h3/varint.ts';
 
 export class H3Datagrams {
-  readonly #queue: Uint8Array[] = [];
+  /** Ring buffer of waiting datagrams: #head is the oldest, #count how many. */
+  #ring: (Uint8Array | undefined)[];
+  #head = 0;
+  #count = 0;
   readonly #limit: number;
+  /** quiche's dgramMaxWritableLen, read once per flush (it only changes with the path MTU). */
+  #maxWritable: number | null | undefined;
   dropped = 0;
 
   constructor(limit: number) {
     this.#limit = limit;
+    this.#ring = new Array<Uint8Array | undefined>(Math.min(limit, 64));
+  }
+
+  get waiting(): number {
+    return this.#count;
   }
 
   /** Queues a datagram for the session on `sessionId`; too large for the path means dropped (W3C). */
   send(conn: Connection, sessionId: number, payload: Uint8Array): void {
-    const prefix = encodeVarint(sessionId / 4);
-    const max = conn.dgramMaxWritableLen();
-    if (max === null || prefix.length + payload.length > max) return;
-    const datagram = new Uint8Array(prefix.length + payload.length);
-    datagram.set(prefix, 0);
-    datagram.set(payload, prefix.length);
-    if (this.#queue.length >= this.#limit) {
-      this.#queue.shift();
+    const quarter = sessionId / 4;
+    const prefixLength = varintLength(quarter);
+    this.#maxWritable ??= conn.dgramMaxWritableLen();
+    const max = this.#maxWritable;
+    if (max === null || prefixLength + payload.length > max) return;
+    const datagram = new Uint8Array(prefixLength + payload.length);
+    writeVarint(datagram, 0, quarter);
+    datagram.set(payload, prefixLength);
+    if (this.#count >= this.#limit) {
+      this.#shift();
       this.dropped++;
     }
-    this.#queue.push(datagram);
+    this.#push(datagram);
   }
 
   maxPayload(conn: Connection, sessionId: number): number {
     return Math.max(0, (conn.dgramMaxWritableLen() ?? 1200) - encodeVarint(sessionId / 4).length);
   }
 
+  /** Forgets the cached path figures; called at the start of every flush. */
+  refresh(): void {
+    this.#maxWritable = undefined;
+  }
+
   /** Moves datagrams into quiche while it has room; true if some are still waiting. */
   feed(conn: Connection): boolean {
-    while (this.#queue.length > 0 && !conn.isDgramSendQueueFull()) {
-      const d = this.#queue.shift();
+    while (this.#count > 0 && !conn.isDgramSendQueueFull()) {
+      const d = this.#shift();
       if (d) conn.dgramSend(d);
     }
-    return this.#queue.length > 0;
+    return this.#count > 0;
   }
 
   /** Delivers every received datagram to `deliver(sessionId, payload)`. */
@@ -53,5 +70,26 @@ export class H3Datagrams {
         throw new H3Error('GENERAL_PROTOCOL_ERROR', 'datagram without a quarter stream id');
       deliver(q.value * 4, d.subarray(q.next));
     }
+  }
+
+  #push(d: Uint8Array): void {
+    if (this.#count === this.#ring.length) {
+      // Grow (up to the limit, which send() enforces): unroll the ring into a larger array.
+      const grown = new Array<Uint8Array | undefined>(Math.min(this.#limit, this.#ring.length * 2));
+      for (let i = 0; i < this.#count; i++) grown[i] = this.#ring[(this.#head + i) % this.#ring.length];
+      this.#ring = grown;
+      this.#head = 0;
+    }
+    this.#ring[(this.#head + this.#count) % this.#ring.length] = d;
+    this.#count++;
+  }
+
+  #shift(): Uint8Array | undefined {
+    if (this.#count === 0) return undefined;
+    const d = this.#ring[this.#head];
+    this.#ring[this.#head] = undefined;
+    this.#head = (this.#head + 1) % this.#ring.length;
+    this.#count--;
+    return d;
   }
 }

@@ -8,7 +8,7 @@ import type {
   SessionCloseInfo,
   SessionStats,
 } from '../session.ts';
-import { DatagramQueue } from './datagram-queue.ts';
+import { DatagramQueue } from '../datagram-queue.ts';
 import type { QuicStream } from './quic-stream.ts';
 import { TransportError } from './transport-error.ts';
 
@@ -16,6 +16,7 @@ import { TransportError } from './transport-error.ts';
 export interface SessionHost {
   openStream(session: QuicSession, bidi: boolean, options?: SendStreamOptions): Promise<QuicStream>;
   sendDatagram(session: QuicSession, payload: Uint8Array): void;
+  sendDatagrams(session: QuicSession, batch: readonly Uint8Array[]): void;
   closeSession(session: QuicSession, info: SessionCloseInfo): void;
   maxDatagramSize(session: QuicSession): number;
   stats(): Omit<SessionStats, 'datagramsDropped'> & { datagramsDropped: number };
@@ -117,6 +118,15 @@ export class QuicSession implements Session {
     const s = await this.#host.openStream(this, false, options);
     if (!s.writable) throw new TransportError('INTERNAL', 'unidirectional stream without a writable side');
     return s.writable;
+  }
+
+  onDatagrams(handler: (batch: Uint8Array[]) => void): () => void {
+    return this.#datagramsIn.setBatchHandler(handler);
+  }
+
+  sendDatagrams(batch: readonly Uint8Array[]): void {
+    if (this.#state.state === 'closed') throw TransportError.sessionClosed();
+    this.#host.sendDatagrams(this, batch);
   }
 
   close(info?: Partial<SessionCloseInfo>): void {

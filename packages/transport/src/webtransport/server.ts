@@ -13,6 +13,7 @@ import { resolveLimits, type TransportLimits } from './limits.ts';
 import { silentLogger, type TransportLogger } from './logger.ts';
 import { serverConfig } from './quic-config.ts';
 import { TransportError } from './transport-error.ts';
+import { createUdpSocket } from './udp-socket.ts';
 
 export interface DevCertificateSettings {
   /** Validity of each minted certificate (default 13 days; at most 14). */
@@ -79,11 +80,7 @@ export class WebTransportServer implements AsyncDisposable {
     this.#logger = options.logger ?? silentLogger;
     this.closed = new Promise((resolve) => (this.#resolveClosed = resolve));
     const host = options.host ?? '127.0.0.1';
-    this.#socket = dgram.createSocket({
-      type: host.includes(':') ? 'udp6' : 'udp4',
-      recvBufferSize: 4 << 20,
-      sendBufferSize: 4 << 20,
-    });
+    this.#socket = createUdpSocket(host.includes(':') ? 'udp6' : 'udp4');
     this.#socket.on('message', (msg, rinfo) => {
       this.#onPacket(msg, { host: rinfo.address, port: rinfo.port });
     });
