@@ -168,3 +168,31 @@ test('a dropped signaling session resumes with the same participant id', { timeo
   assert.equal(alice.participantId, id);
   assert.ok(bob.participants.some((p) => p.participantId === id));
 });
+
+test('a subscriber quality report reaches the publisher as a bitrate hint', { timeout: 60_000 }, async () => {
+  await using r = await rig();
+  const alice = await r.join('Alice');
+  const bob = await r.join('Bob');
+  const camera = await alice.publish({
+    kind: 'camera',
+    codec: 'VP8',
+    width: 640,
+    height: 480,
+    framerate: 30,
+  });
+  const hint = new Promise<number>((resolve) => camera.events.on('bitrateHint', resolve));
+  const update = new Promise<string>((resolve) =>
+    alice.events.on('qualityUpdate', (u) => {
+      resolve(u.streamId);
+    }),
+  );
+  await bob.setLayout({ kind: 'grid', rows: 1, columns: 1 });
+  const slot = await until('a slot for alice', () =>
+    bob.layoutSlots.find((s) => s.participantId === alice.participantId),
+  );
+  assert.equal(slot.sourceStreamId, camera.streamId);
+  // Bob names his slot id; the controller maps it to Alice's camera and tells Alice.
+  await bob.reportQuality(slot.slotStreamId, { availableBitrateBps: 250_000, packetLoss: 0.05 });
+  assert.equal(await update, camera.streamId);
+  assert.equal(await hint, 250_000);
+});

@@ -36,6 +36,8 @@ export interface RoomSnapshot {
   readonly transport: string;
   readonly quality: 'good' | 'fair' | 'poor';
   readonly endedReason: string | undefined;
+  /** Something the user should know (e.g. their media could not be sent). */
+  readonly problem: string | undefined;
 }
 
 export interface JoinArgs {
@@ -59,6 +61,7 @@ export class Room {
   #pinned: string | undefined;
   #speakers: readonly string[] = [];
   #endedReason: string | undefined;
+  #problem: string | undefined;
   #selfPreview: HTMLCanvasElement | undefined;
   #previewVideo: HTMLVideoElement | undefined;
   #previewTimer: ReturnType<typeof setInterval> | undefined;
@@ -82,6 +85,10 @@ export class Room {
     }
     meeting.events.on('activeSpeakers', (ids) => {
       this.#speakers = ids;
+      this.#changed();
+    });
+    meeting.events.on('publicationFailed', () => {
+      this.#problem = 'Your camera, microphone or screen could not be sent to the meeting.';
       this.#changed();
     });
     meeting.events.on('meetingEnded', (reason) => {
@@ -196,6 +203,7 @@ export class Room {
       transport: m.transport,
       quality: rtt === 0 || rtt < 150 ? 'good' : rtt < 400 ? 'fair' : 'poor',
       endedReason: this.#endedReason,
+      problem: this.#problem,
     };
   }
 

@@ -9,6 +9,8 @@ import type { MediaKind } from './meeting-types.ts';
 export interface PublicationEvents {
   /** Send a key frame now (a subscriber joined, a decoder lost sync). */
   keyframeRequested: [];
+  /** The media stream under this publication broke (e.g. the handler refused or reset it); once per stream. */
+  failed: [unknown];
   /** Target bitrate from StreamQualityUpdate (bps). */
   bitrateHint: [number];
   closed: [];
@@ -21,6 +23,7 @@ export class LocalPublication implements AsyncDisposable {
   readonly events = new Emitter<PublicationEvents>();
   #stream: LocalMediaStream | undefined;
   #closed = false;
+  readonly #failedStreams = new WeakSet<LocalMediaStream>();
   readonly #onClose: (p: LocalPublication) => Promise<void>;
 
   constructor(
@@ -61,7 +64,12 @@ export class LocalPublication implements AsyncDisposable {
     try {
       await stream.send(frame);
     } catch (error) {
-      if (this.#stream === stream && !this.isClosed) throw error;
+      if (this.#stream !== stream || this.isClosed) return;
+      if (!this.#failedStreams.has(stream)) {
+        this.#failedStreams.add(stream);
+        this.events.emit('failed', error);
+      }
+      throw error;
     }
   }
 

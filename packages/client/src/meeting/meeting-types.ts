@@ -79,6 +79,8 @@ export interface MeetingEvents {
   /** A forwarded stream stopped: drop its decoder. */
   remoteStreamEnded: [string];
   keyframeRequested: [string];
+  /** A local stream could not be sent (the handler refused or reset it): stream id and cause. */
+  publicationFailed: [string, unknown];
   qualityUpdate: [StreamQualityUpdate];
   meetingEnded: [string];
   error: [unknown];

@@ -19,6 +19,7 @@ import { Emitter } from '../core/emitter.ts';
 import { identityTransform, type FrameTransform } from '../media/frame-transform.ts';
 import type { LocalMediaStream } from '../media/local-media-stream.ts';
 import { MediaConnection, type ReceivedFrame } from '../media/media-connection.ts';
+import { ReceiveStats } from '../media/receive-stats.ts';
 import { SignalingClient } from '../signaling/signaling-client.ts';
 import { LayoutState } from './layout-state.ts';
 import { LocalPublication } from './local-publication.ts';
@@ -85,6 +86,9 @@ export class Meeting implements AsyncDisposable {
   readonly #layout = new LayoutState();
   readonly #publications = new Map<string, LocalPublication>();
   readonly #audioSubscriptions = new Set<string>();
+  readonly #receiveStats = new Map<string, ReceiveStats>();
+  readonly #bitrateHints = new Map<string, { atMs: number; bps: number }[]>();
+  #qualityTimer: ReturnType<typeof setInterval> | undefined;
   readonly #abort = new AbortController();
   #state: MeetingState = { state: 'idle' };
   #link: Link | undefined;
@@ -158,6 +162,9 @@ export class Meeting implements AsyncDisposable {
     const fourcc = fourCCForCodec(options.codec) ?? parseFourCC(options.codec);
     const streamId = randomStreamId();
     const publication = new LocalPublication(streamId, options.kind, fourcc, (p) => this.#unpublish(p));
+    publication.events.on('failed', (error) => {
+      this.events.emit('publicationFailed', streamId, error);
+    });
     await this.#announce(link, publication, options, signal);
     this.#publications.set(streamId, publication);
     publication.attach(await this.#openMedia(link, publication));
@@ -191,6 +198,36 @@ export class Meeting implements AsyncDisposable {
     await Promise.allSettled(link.media.map((m) => m.requestKeyframe(forwardedStreamId)));
   }
 
+  /**
+   * Tells the publisher of a stream we receive (through the controller) and the delivering handler how it arrives.
+   * Sent automatically every 2 s for every stream with frames; callable directly by bots and tests.
+   */
+  async reportQuality(
+    forwardedStreamId: string,
+    q: { availableBitrateBps: number; packetLoss: number; rttMs?: number },
+  ): Promise<void> {
+    const link = this.#requireLink();
+    const rttMs = Math.round(q.rttMs ?? link.signaling.rttMs);
+    await link.signaling.send({
+      case: 'qualityUpdate',
+      value: {
+        streamId: forwardedStreamId,
+        availableBitrate: Math.max(0, Math.min(0xffffffff, Math.round(q.availableBitrateBps))),
+        packetLoss: q.packetLoss,
+        rttMs,
+      },
+    });
+    await Promise.allSettled(
+      link.media.map((m) =>
+        m.feedback(forwardedStreamId, {
+          bandwidthBps: q.availableBitrateBps,
+          packetLoss: q.packetLoss,
+          rttMs,
+        }),
+      ),
+    );
+  }
+
   /** Host only: ends the meeting for everyone. */
   async endMeeting(reason = 'ended by host', signal?: AbortSignal): Promise<void> {
     const link = this.#requireLink();
@@ -213,6 +250,7 @@ export class Meeting implements AsyncDisposable {
   close(): Promise<void> {
     this.#closing ??= (async () => {
       this.#abort.abort(ClientError.closed('meeting'));
+      clearInterval(this.#qualityTimer);
       for (const p of [...this.#publications.values()]) p.attach(undefined);
       this.#publications.clear();
       const link = this.#link;
@@ -331,6 +369,10 @@ export class Meeting implements AsyncDisposable {
       }
     }
     this.#wire(link);
+    clearInterval(this.#qualityTimer);
+    this.#qualityTimer = setInterval(() => {
+      this.#reportAll();
+    }, 2_000);
     this.#setState({
       state: 'joined',
       participantId: r.participantId,
@@ -403,8 +445,7 @@ export class Meeting implements AsyncDisposable {
     });
     ev.on('qualityUpdate', (u) => {
       this.events.emit('qualityUpdate', u);
-      if (u.availableBitrate > 0)
-        this.#publications.get(u.streamId)?.events.emit('bitrateHint', u.availableBitrate);
+      if (u.availableBitrate > 0) this.#hint(u.streamId, u.availableBitrate);
     });
     ev.on('meetingEnded', (m) => {
       this.events.emit('meetingEnded', m.reason);
@@ -450,6 +491,9 @@ export class Meeting implements AsyncDisposable {
       return; // not (or no longer) ours to show
     }
     if (participantId === undefined) return;
+    let stats = this.#receiveStats.get(id);
+    if (stats === undefined) this.#receiveStats.set(id, (stats = new ReceiveStats()));
+    stats.record(f.header.sequence, f.payload.length, Date.now());
     const owner = this.roster.findStream(sourceStreamId);
     const codec = owner?.stream.codec ?? '';
     const payload = await this.#transform.decrypt(f.payload, {
@@ -577,6 +621,33 @@ export class Meeting implements AsyncDisposable {
     // The answer to a LayoutRequest is a full LayoutUpdate carrying our request id.
     if (reply.kind.case === 'layoutUpdate' && this.#layout.apply(reply.kind.value)) {
       this.events.emit('layoutChanged', this.#layout.slots);
+    }
+  }
+
+  /** The publisher follows the slowest subscriber heard from in the last 5 s. */
+  #hint(streamId: string, bps: number): void {
+    const publication = this.#publications.get(streamId);
+    if (publication === undefined) return;
+    const now = Date.now();
+    const recent = (this.#bitrateHints.get(streamId) ?? []).filter((h) => now - h.atMs < 5_000);
+    recent.push({ atMs: now, bps });
+    this.#bitrateHints.set(streamId, recent);
+    publication.events.emit('bitrateHint', Math.min(...recent.map((h) => h.bps)));
+  }
+
+  #reportAll(): void {
+    if (this.#state.state !== 'joined') return;
+    const now = Date.now();
+    for (const [id, stats] of this.#receiveStats) {
+      const snap = stats.snapshot(now);
+      if (snap === undefined) {
+        this.#receiveStats.delete(id);
+        continue;
+      }
+      void this.reportQuality(id, {
+        availableBitrateBps: snap.availableBitrateBps,
+        packetLoss: snap.packetLoss,
+      }).catch(() => undefined);
     }
   }
 
