@@ -71,6 +71,7 @@ export {
 } from './tracing/tracing.ts';
 export {
   TRACE_EXPORTERS,
+  batchOptionsFromEnv,
   otlpSettingsFromEnv,
   samplerFromEnv,
   traceExporterFromEnv,

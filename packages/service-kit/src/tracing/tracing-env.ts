@@ -89,3 +89,32 @@ export function otlpSettingsFromEnv(env: Env): {
   const timeout = Number(env.OTEL_EXPORTER_OTLP_TRACES_TIMEOUT ?? env.OTEL_EXPORTER_OTLP_TIMEOUT ?? '10000');
   return { url, headers, timeoutMillis: Number.isFinite(timeout) && timeout > 0 ? timeout : 10_000 };
 }
+
+/** Batch span processor settings from `OTEL_BSP_*` (positive integers; others fall back to the SDK defaults). */
+export function batchOptionsFromEnv(env: Env): {
+  scheduledDelayMillis?: number;
+  exportTimeoutMillis?: number;
+  maxQueueSize?: number;
+  maxExportBatchSize?: number;
+} {
+  const positive = (name: string): number | undefined => {
+    const n = Number(env[name]);
+    return env[name] !== undefined && Number.isInteger(n) && n > 0 ? n : undefined;
+  };
+  const out: Record<string, number> = {};
+  const pairs = [
+    ['scheduledDelayMillis', 'OTEL_BSP_SCHEDULE_DELAY'],
+    ['exportTimeoutMillis', 'OTEL_BSP_EXPORT_TIMEOUT'],
+    ['maxQueueSize', 'OTEL_BSP_MAX_QUEUE_SIZE'],
+    ['maxExportBatchSize', 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE'],
+  ] as const;
+  for (const [key, name] of pairs) {
+    const v = positive(name);
+    if (v !== undefined) out[key] = v;
+  }
+  // The SDK requires batch <= queue; keep the batch within the queue rather than fail at start.
+  if (out.maxExportBatchSize !== undefined && out.maxQueueSize !== undefined) {
+    out.maxExportBatchSize = Math.min(out.maxExportBatchSize, out.maxQueueSize);
+  }
+  return out;
+}

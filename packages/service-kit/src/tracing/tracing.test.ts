@@ -10,7 +10,12 @@ import { createLogger } from '../logger.ts';
 import { parseTraceparent } from '../trace-context.ts';
 import type { SpanRecord } from './json-lines-exporter.ts';
 import { createTracing } from './tracing.ts';
-import { otlpSettingsFromEnv, samplerFromEnv, traceExporterFromEnv } from './tracing-env.ts';
+import {
+  batchOptionsFromEnv,
+  otlpSettingsFromEnv,
+  samplerFromEnv,
+  traceExporterFromEnv,
+} from './tracing-env.ts';
 
 const TRACEPARENT = /^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$/;
 
@@ -285,6 +290,16 @@ test('environment: exporter off by default, file needs a path, samplers and OTLP
     filePath: '/tmp/t',
   });
   assert.throws(() => samplerFromEnv({ OTEL_TRACES_SAMPLER: 'sometimes' }), /not supported/);
+  assert.deepEqual(batchOptionsFromEnv({}), {});
+  assert.deepEqual(
+    batchOptionsFromEnv({
+      OTEL_BSP_SCHEDULE_DELAY: '200',
+      OTEL_BSP_MAX_QUEUE_SIZE: '100',
+      OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '512',
+      OTEL_BSP_EXPORT_TIMEOUT: '-1',
+    }),
+    { scheduledDelayMillis: 200, maxQueueSize: 100, maxExportBatchSize: 100 },
+  );
   assert.equal(otlpSettingsFromEnv({}).url, 'http://localhost:4318/v1/traces');
   assert.equal(
     otlpSettingsFromEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318' }).url,

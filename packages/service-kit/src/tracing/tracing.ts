@@ -26,7 +26,12 @@ import {
 } from '@opentelemetry/sdk-trace';
 import type { TraceIds } from '../trace-context.ts';
 import { JsonLinesSpanExporter, type LineSink } from './json-lines-exporter.ts';
-import { otlpSettingsFromEnv, samplerFromEnv, type TraceExporterKind } from './tracing-env.ts';
+import {
+  batchOptionsFromEnv,
+  otlpSettingsFromEnv,
+  samplerFromEnv,
+  type TraceExporterKind,
+} from './tracing-env.ts';
 
 export interface CreateTracingOptions {
   /** `service.name` of every span (`OTEL_SERVICE_NAME` wins when set). */
@@ -97,7 +102,7 @@ export function createTracing(options: CreateTracingOptions): Tracing {
     // OTLP batches (network); the JSON-lines exporters write each span as it ends (tests and tail -f see it).
     processors.push(
       options.exporter === 'otlp'
-        ? new BatchSpanProcessor({ exporter })
+        ? new BatchSpanProcessor({ exporter, ...batchOptionsFromEnv(env) })
         : new SimpleSpanProcessor({ exporter }),
     );
   }
