@@ -50,3 +50,9 @@ export type {
   DsParticipantId,
 } from './mls/delivery-service-messages.ts';
 export { MlsParticipant, type ParticipantOutbound, type ParticipantCounters } from './mls/mls-participant.ts';
+export {
+  applyClientKind,
+  dsMessageToServerKind,
+  participantOutboundToClientKind,
+  serverKindToDsMessage,
+} from './mls/mls-wire.ts';

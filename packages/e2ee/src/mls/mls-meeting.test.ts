@@ -223,4 +223,37 @@ describe('MLS group through the delivery service, end to end', () => {
     const replay = meeting.ds.submitCommit('a', fromA.epoch, fromA.commit);
     assert.ok(replay[0]?.message.type === 'error' && replay[0].message.code === 'CONFLICT');
   });
+
+  test('over the protobuf wire (mls-wire.ts): join, leave, race and rotation work the same', async () => {
+    const meeting = new InMemoryMeeting({ wire: true });
+    const a = await meeting.join('a');
+    const b = await meeting.join('b');
+    const c = await meeting.join('c');
+    await meeting.leave('b');
+    await meeting.tick(60 * 60 * 1000);
+    assert.deepEqual(meeting.errors, []);
+    assert.equal(a.member.epoch, 4n);
+    assert.equal(c.member.epoch, 4n);
+    assert.equal(meeting.ds.epoch, 4n);
+    assert.deepEqual(
+      c.member
+        .members()
+        .map((m) => m.identity)
+        .sort(),
+      ['a', 'c'],
+    );
+    assert.deepEqual((await c.keyring.decrypt(await a.keyring.encrypt(frame(5)))).plaintext, frame(5));
+    await assert.rejects(b.keyring.decrypt(await a.keyring.encrypt(frame(6))), (e) =>
+      isSframeError(e, 'UNKNOWN_KID'),
+    );
+    // A losing commit comes back as a CONFLICT ErrorMessage and is dropped.
+    const lost = await a.member.createCommit();
+    meeting.enqueue(meeting.ds.submitCommit('c', 4n, (await c.member.createCommit()).commit));
+    meeting.send('a', { type: 'commit', epoch: lost.epoch, commit: lost.commit });
+    await meeting.flush();
+    assert.deepEqual(meeting.errors, []);
+    assert.equal(a.member.hasPendingCommit, false);
+    assert.equal(a.member.epoch, 5n);
+    assert.equal(c.member.epoch, 5n);
+  });
 });

@@ -1,10 +1,18 @@
 // Test support: a meeting in memory. One DeliveryServiceCore, MlsParticipants with real MlsMembers and keyrings,
 // and a FIFO of deliveries between them, as the Meeting Controller and client SDK would carry them.
 import { DeliveryServiceCore, type DeliveryServiceOptions } from '../delivery-service-core.ts';
-import type { DsDelivery } from '../delivery-service-messages.ts';
+import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
+import { ClientMessageSchema, ServerMessageSchema } from '@darktower/protocol';
+import type { DsDelivery, DsMessage } from '../delivery-service-messages.ts';
 import { MlsMember } from '../mls-member.ts';
 import { MlsParticipant, type ParticipantOutbound } from '../mls-participant.ts';
 import { MlsSframeKeyring, type MlsSframeKeyringOptions } from '../mls-sframe-keyring.ts';
+import {
+  applyClientKind,
+  dsMessageToServerKind,
+  participantOutboundToClientKind,
+  serverKindToDsMessage,
+} from '../mls-wire.ts';
 
 export class ManualClock {
   t = 1_000_000;
@@ -25,7 +33,13 @@ export class InMemoryMeeting {
   readonly #connected = new Set<string>();
   readonly #keyringOptions: MlsSframeKeyringOptions;
 
-  constructor(options: { ds?: DeliveryServiceOptions; keyring?: MlsSframeKeyringOptions } = {}) {
+  /** Carry every message through its protobuf encoding (mls-wire.ts), as the real transport does. */
+  readonly #wire: boolean;
+
+  constructor(
+    options: { ds?: DeliveryServiceOptions; keyring?: MlsSframeKeyringOptions; wire?: boolean } = {},
+  ) {
+    this.#wire = options.wire ?? false;
     this.ds = new DeliveryServiceCore({ now: this.clock.now, ...options.ds });
     this.#keyringOptions = { now: this.clock.now, ...options.keyring };
   }
@@ -60,6 +74,16 @@ export class InMemoryMeeting {
 
   /** Routes a participant's outbound message to the DS. */
   send(from: string, out: ParticipantOutbound): void {
+    if (this.#wire) {
+      const bytes = toBinary(
+        ClientMessageSchema,
+        create(ClientMessageSchema, { kind: participantOutboundToClientKind(out) }),
+      );
+      const deliveries = applyClientKind(this.ds, from, fromBinary(ClientMessageSchema, bytes).kind);
+      if (deliveries === undefined) throw new Error('not an MLS client message');
+      this.enqueue(deliveries);
+      return;
+    }
     switch (out.type) {
       case 'keyPackage':
         this.enqueue(this.ds.uploadKeyPackage(from, out.keyPackage));
@@ -78,7 +102,11 @@ export class InMemoryMeeting {
       if (!this.#connected.has(delivery.to)) continue;
       const participant = this.get(delivery.to);
       try {
-        for (const out of await participant.handle(delivery.message)) this.send(delivery.to, out);
+        const message = this.#wire
+          ? this.#overTheWire(delivery.message, participant.member.state !== 'idle')
+          : delivery.message;
+        if (message === undefined) continue;
+        for (const out of await participant.handle(message)) this.send(delivery.to, out);
       } catch (error) {
         this.errors.push({ to: delivery.to, error });
       }
@@ -89,5 +117,16 @@ export class InMemoryMeeting {
     this.clock.advance(ms);
     this.enqueue(this.ds.tick());
     await this.flush();
+  }
+
+  #overTheWire(message: DsMessage, hasGroup: boolean): DsMessage | undefined {
+    const bytes = toBinary(
+      ServerMessageSchema,
+      create(ServerMessageSchema, { kind: dsMessageToServerKind(message) }),
+    );
+    return serverKindToDsMessage(fromBinary(ServerMessageSchema, bytes).kind, {
+      hasGroup,
+      answersMlsCommit: message.type === 'error',
+    });
   }
 }
