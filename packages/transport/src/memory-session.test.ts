@@ -27,3 +27,15 @@ test('memory close is idempotent', async () => {
   assert.deepEqual(await a.closed, { closeCode: 0, reason: '' });
   await assert.rejects(b.createBidirectionalStream());
 });
+
+test('memory close ends streams whose reader and writer are locked', async () => {
+  const [a, b] = createMemorySessionPair();
+  const writer = (await a.createUnidirectionalStream()).getWriter();
+  const incoming = await b.incomingUnidirectionalStreams.getReader().read();
+  assert.ok(!incoming.done);
+  const reader = incoming.value.getReader();
+  const pending = reader.read();
+  a.close({ closeCode: 3, reason: 'gone' });
+  await assert.rejects(pending);
+  await assert.rejects(writer.write(new Uint8Array([1])));
+});

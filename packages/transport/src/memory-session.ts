@@ -58,7 +58,7 @@ class MemorySession implements Session {
   readonly #incomingBidi = pushable<BidirectionalStream>();
   readonly #incomingUni = pushable<ReadableStream<Uint8Array>>();
   readonly #datagramsIn: DatagramQueue;
-  readonly #owned = new Set<TransformStream<Uint8Array, Uint8Array>>();
+  readonly #owned = new Set<TransformStreamDefaultController<Uint8Array>>();
   readonly #stats: SessionStats = {
     rttMs: 0,
     congestionWindow: 0,
@@ -113,19 +113,23 @@ class MemorySession implements Session {
 
   #pipe(): TransformStream<Uint8Array, Uint8Array> {
     // Copy on the way through so a writer reusing its buffer cannot change what the reader got.
+    let controller!: TransformStreamDefaultController<Uint8Array>;
     const t = new TransformStream<Uint8Array, Uint8Array>(
       {
-        transform: (chunk, controller) => {
+        start: (c) => {
+          controller = c;
+        },
+        transform: (chunk, c) => {
           this.#stats.bytesSent += chunk.byteLength;
           this.peer.#stats.bytesReceived += chunk.byteLength;
-          controller.enqueue(chunk.slice());
+          c.enqueue(chunk.slice());
         },
       },
       { highWaterMark: 16 },
       { highWaterMark: 16 },
     );
-    this.#owned.add(t);
-    this.peer.#owned.add(t);
+    this.#owned.add(controller);
+    this.peer.#owned.add(controller);
     return t;
   }
 
@@ -157,9 +161,13 @@ class MemorySession implements Session {
     this.#incomingUni.end();
     this.#datagramsIn.close();
     const error = new Error(`session closed: ${info.closeCode} ${info.reason}`);
-    for (const t of this.#owned) {
-      t.writable.abort(error).catch(() => undefined); // already closed or errored: nothing left to tell
-      t.readable.cancel(error).catch(() => undefined);
+    // Erroring through the controller reaches both ends even while a reader or writer holds a lock.
+    for (const controller of this.#owned) {
+      try {
+        controller.error(error);
+      } catch {
+        // already closed or errored: nothing left to tell
+      }
     }
     this.#owned.clear();
     this.#resolveClosed(info);

@@ -295,11 +295,20 @@ export class MuxSession implements Session, MuxStreamHost {
     this.#sends.clear();
     this.#recvs.clear();
     this.#datagramsIn.close();
-    this.#incomingBidi.close();
-    this.#incomingUni.close();
+    closeQuietly(this.#incomingBidi);
+    closeQuietly(this.#incomingUni);
     if (this.#drainTimer !== undefined) clearInterval(this.#drainTimer);
     for (const w of this.#drainWaiters) w();
     this.#drainWaiters = [];
     this.#resolveClosed(info);
+  }
+}
+
+/** Ends a queue of incoming streams; one the application already cancelled needs nothing. */
+function closeQuietly(controller: ReadableStreamDefaultController<unknown>): void {
+  try {
+    controller.close();
+  } catch {
+    // cancelled by the consumer (or already closed): there is no reader left to tell
   }
 }

@@ -112,3 +112,19 @@ test('mux frames: round trip and random bytes never crash the decoder', () => {
     }),
   );
 });
+
+test('websocket: closing after the application cancelled its incoming-stream queues does not throw', async () => {
+  const { server, url, nextSession } = await startServer();
+  try {
+    const [client, accepted] = await Promise.all([connectWebSocket(url), nextSession()]);
+    await accepted.incomingBidirectionalStreams.cancel();
+    await accepted.incomingUnidirectionalStreams.cancel();
+    await client.incomingBidirectionalStreams.cancel();
+    assert.doesNotThrow(() => {
+      accepted.close({ closeCode: 9, reason: 'done' });
+    });
+    assert.equal((await client.closed).closeCode, 9);
+  } finally {
+    await server.close();
+  }
+});
