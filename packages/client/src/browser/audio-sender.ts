@@ -2,6 +2,7 @@
 // of each frame in the frame header (the handler's active-speaker input). AudioData closed after use.
 import type { LocalPublication } from '../meeting/local-publication.ts';
 import { Scope } from '../core/scope.ts';
+import { drainAndCancel } from './drain-and-cancel.ts';
 import { trackProcessor } from './webcodecs-types.ts';
 
 /** RFC 6464 level: 0 (0 dBov, loudest) .. 127 (silence). */
@@ -52,7 +53,7 @@ export class AudioSender implements AsyncDisposable {
     });
     const Processor = trackProcessor();
     const reader = new Processor<AudioData>({ track }).readable.getReader();
-    this.#scope.defer(() => reader.cancel().catch(() => undefined));
+    this.#scope.defer(() => drainAndCancel(reader));
     this.done = this.#pump(reader);
   }
 

@@ -2,6 +2,7 @@
 // right after it is handed to the encoder (or dropped); the encoder is closed with the sender.
 import type { LocalPublication } from '../meeting/local-publication.ts';
 import { Scope } from '../core/scope.ts';
+import { drainAndCancel } from './drain-and-cancel.ts';
 import { trackProcessor, webCodecsVideoCodec } from './webcodecs-types.ts';
 
 export interface VideoSenderOptions {
@@ -66,7 +67,7 @@ export class VideoSender implements AsyncDisposable {
     );
     const Processor = trackProcessor();
     const reader = new Processor<VideoFrame>({ track, maxBufferSize: 2 }).readable.getReader();
-    this.#scope.defer(() => reader.cancel().catch(() => undefined));
+    this.#scope.defer(() => drainAndCancel(reader));
     this.done = this.#pump(reader);
   }
 
