@@ -13,6 +13,7 @@ import { join, matchesGlob } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { containersOf } from './kustomize.ts';
 import { envOf, execForm, parseDockerfile } from './dockerfile.ts';
+import { usedMetrics } from './used-metrics.ts';
 import { INFRA, REPO, SERVICES, find, get, list, render, scalar, str } from './manifests.ts';
 
 const promtool = spawnSync('promtool', ['--version']).status === 0;
@@ -223,6 +224,10 @@ for (const svc of SERVICES) {
             assert.doesNotMatch(line, /[\w.+-]+@[\w-]+\.[\w.]+/, 'no e-mail address in a metric');
           }
           assert.ok(series.size > 10, 'the service exports metrics');
+          // Every dt_* metric the dashboards and alert rules query for this service is one it exports.
+          const families = new Set([...exposition.matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1]));
+          const absent = usedMetrics(svc.short).filter((name) => !families.has(name));
+          assert.deepEqual(absent, [], `queried but not exported by ${svc.name}`);
           for (const [name, count] of series) assert.ok(count < 1000, `${name}: ${count} series`);
           assert.equal(health[0], 'node');
           const check = spawnSync(process.execPath, health.slice(1), { env, encoding: 'utf8' });
