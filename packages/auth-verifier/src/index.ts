@@ -29,3 +29,4 @@ export {
   type VerifyOptions,
 } from './token-verifier.ts';
 export { bearerToken } from './bearer.ts';
+export * from './client-credentials.ts';
