@@ -324,26 +324,18 @@ for (const dir of DEPLOYABLE) {
         };
       };
       const pg = ['darktower-db TCP/5432', 'darktower-db-pooler-rw TCP/5432'];
-      assert.deepEqual(policy('ac-service'), {
-        in: ['gc-service TCP/8443', 'mc-service TCP/8443', 'mh-service TCP/8443'],
-        out: pg,
-      });
+      assert.deepEqual(policy('ac-service'), { in: ['gc-service TCP/8443'], out: pg });
       assert.deepEqual(policy('gc-service'), {
         in: ['any TCP/8443', 'any UDP/8443'],
         out: ['ac-service TCP/8443', 'mc-service TCP/8443', ...pg, 'redis-cluster TCP/6379'].sort(),
       });
       assert.deepEqual(policy('mc-service'), {
         in: ['any TCP/4434', 'any UDP/443', 'gc-service TCP/8443', 'mh-service TCP/8443'].sort(),
-        out: [
-          'ac-service TCP/8443',
-          'gc-service TCP/8443',
-          'mh-service TCP/8443',
-          'redis-cluster TCP/6379',
-        ].sort(),
+        out: ['gc-service TCP/8443', 'mh-service TCP/8443', 'redis-cluster TCP/6379'].sort(),
       });
       assert.deepEqual(policy('mh-service'), {
         in: ['any TCP/8443', 'any UDP/443', 'mc-service TCP/8443'].sort(),
-        out: ['ac-service TCP/8443', 'any UDP/443', 'mc-service TCP/8443', 'mh-service UDP/443'].sort(),
+        out: ['any UDP/443', 'mc-service TCP/8443', 'mh-service UDP/443'].sort(),
       });
     });
   });
