@@ -255,5 +255,9 @@ describe('MLS group through the delivery service, end to end', () => {
     assert.equal(a.member.hasPendingCommit, false);
     assert.equal(a.member.epoch, 5n);
     assert.equal(c.member.epoch, 5n);
+    for (const p of meeting.participants.values()) await p.close();
+    await a.closed;
+    assert.equal(a.member.state, 'closed');
+    await assert.rejects(a.keyring.encrypt(frame(1)), (e) => (e as { code?: string }).code === 'CLOSED');
   });
 });

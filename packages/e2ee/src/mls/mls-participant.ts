@@ -91,6 +91,19 @@ export class MlsParticipant {
     }
   }
 
+  /** Closes the member and the keyring (all key material). Idempotent. */
+  async close(): Promise<void> {
+    await Promise.all([this.member.close(), this.keyring.close()]);
+  }
+
+  get closed(): Promise<void> {
+    return Promise.all([this.member.closed, this.keyring.closed]).then(() => undefined);
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
   async #commitRequest(
     request: Extract<DsMessage, { type: 'commitRequest' }>,
     signal: AbortSignal | undefined,
