@@ -1,6 +1,10 @@
-// Transport benchmark: datagrams/s (1,200 B) one way (open loop) and echoed (closed loop, 32 in flight), stream upload MB/s, and server CPU per MB,
-// for 1 and 50 concurrent sessions, with a plain node:dgram relay measured in the same run as the baseline.
-// Writes /work/main/bench/results/transport.json (or BENCH_OUT). Runs in well under two minutes.
+// Transport benchmark, for 1 and 50 concurrent sessions (BENCH_SESSIONS): datagrams (1,200 B) one way (open loop)
+// and echoed (closed loop, 32 in flight per session), each through the W3C streams and through the batched fast
+// path (onDatagrams/sendDatagrams), stream upload, and a plain node:dgram relay measured in the same run as the
+// baseline. The server runs in a child process so its CPU time is its own; besides rates, every phase reports
+// how many datagrams one server core handles per second of its CPU time, which stays meaningful when the
+// shared machine is loaded. Each phase: a warm-up, then BENCH_RUNS runs of BENCH_SECONDS; medians are reported.
+// Writes /work/main/bench/results/transport.json (or BENCH_OUT).
 import { fork, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -11,16 +15,35 @@ import type { Session } from '../session.ts';
 import { connectWebTransport } from '../webtransport/client.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const DURATION_MS = Number(process.env.BENCH_SECONDS ?? 3) * 1000;
+const DURATION_MS = Number(process.env.BENCH_SECONDS ?? 2) * 1000;
+const WARMUP_MS = Number(process.env.BENCH_WARMUP_SECONDS ?? 1) * 1000;
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const SESSION_COUNTS = (process.env.BENCH_SESSIONS ?? '1,50').split(',').map(Number);
+/** Phases to run (all by default); e.g. BENCH_PHASES=echoBatched to profile one. */
+const PHASES = new Set(
+  (process.env.BENCH_PHASES ?? 'oneWay,oneWayBatched,echo,echoBatched,upload,udpRelay').split(','),
+);
 const DATAGRAM = 1200;
 /** Datagrams in flight per session (or per UDP socket) in the echo measurements. */
 const WINDOW = 32;
+/** Datagrams a one-way sender offers per event-loop turn. */
+const BURST = 32;
+const loadAverageAtStart = loadavg();
 const out = process.env.BENCH_OUT ?? path.resolve(here, '../../../../bench/results/transport.json');
 
 interface ServerStats {
   cpu: NodeJS.CpuUsage;
   datagrams: number;
   streamBytes: number;
+}
+
+interface Sample {
+  seconds: number;
+  clientCount: number;
+  serverDatagrams: number;
+  serverStreamBytes: number;
+  serverCpuMs: number;
+  echoed: number;
 }
 
 function ask(child: ChildProcess): Promise<ServerStats> {
@@ -35,29 +58,47 @@ function ask(child: ChildProcess): Promise<ServerStats> {
 const cpuMs = (a: NodeJS.CpuUsage, b: NodeJS.CpuUsage): number =>
   (b.user - a.user + b.system - a.system) / 1000;
 const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[mid] ?? 0) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
+};
 
-async function measure(child: ChildProcess, run: (until: number) => Promise<number>) {
-  const before = await ask(child);
-  const t0 = performance.now();
-  const clientCount = await run(t0 + DURATION_MS);
-  const seconds = (performance.now() - t0) / 1000;
-  const after = await ask(child);
-  return {
-    seconds,
-    clientCount,
-    serverDatagrams: after.datagrams - before.datagrams,
-    serverStreamBytes: after.streamBytes - before.streamBytes,
-    serverCpuMs: cpuMs(before.cpu, after.cpu),
-  };
+/** Runs `run` for WARMUP_MS (discarded), then RUNS times for DURATION_MS, measuring the server around each. */
+async function phase(
+  name: string,
+  child: ChildProcess,
+  run: (until: number) => Promise<{ clientCount: number; echoed?: number }>,
+): Promise<Sample[]> {
+  if (!PHASES.has(name)) return [];
+  await run(performance.now() + WARMUP_MS);
+  const samples: Sample[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    await tick();
+    const before = await ask(child);
+    const t0 = performance.now();
+    const r = await run(t0 + DURATION_MS);
+    const seconds = (performance.now() - t0) / 1000;
+    const after = await ask(child);
+    samples.push({
+      seconds,
+      clientCount: r.clientCount,
+      echoed: r.echoed ?? 0,
+      serverDatagrams: after.datagrams - before.datagrams,
+      serverStreamBytes: after.streamBytes - before.streamBytes,
+      serverCpuMs: cpuMs(before.cpu, after.cpu),
+    });
+  }
+  return samples;
 }
 
-async function sendDatagrams(session: Session, until: number): Promise<number> {
+async function sendOneWay(session: Session, until: number): Promise<number> {
   const writer = session.datagrams.writable.getWriter();
   const payload = new Uint8Array(DATAGRAM);
   let sent = 0;
   while (performance.now() < until) {
-    for (let i = 0; i < 32; i++) {
-      await writer.write(payload);
+    for (let i = 0; i < BURST; i++) {
+      void writer.write(payload).catch(() => undefined);
       sent++;
     }
     await tick();
@@ -66,23 +107,35 @@ async function sendDatagrams(session: Session, until: number): Promise<number> {
   return sent;
 }
 
+async function sendOneWayBatched(session: Session, until: number): Promise<number> {
+  const batch = Array.from({ length: BURST }, () => new Uint8Array(DATAGRAM));
+  let sent = 0;
+  while (performance.now() < until) {
+    session.sendDatagrams?.(batch);
+    sent += batch.length;
+    await tick();
+  }
+  return sent;
+}
+
 /**
- * Closed-loop echo: keeps WINDOW datagrams in flight per peer and sends one more for each echo, so the figure
+ * Closed-loop echo: keeps WINDOW datagrams in flight per peer and sends more as echoes come back, so the figure
  * is what the path sustains, not how much an overloaded sender loses. Datagrams not echoed within 50 ms are
  * written off as lost so the window never stalls.
  */
 async function closedLoopEcho(
-  send: () => void,
+  send: (n: number) => void,
   echoed: () => number,
   until: number,
 ): Promise<{ sent: number; echoed: number }> {
+  const start = echoed();
   let sent = 0;
   let written = 0;
   let lastProgress = performance.now();
   let lastEchoed = 0;
   while (performance.now() < until) {
     const now = performance.now();
-    const got = echoed();
+    const got = echoed() - start;
     if (got !== lastEchoed) {
       lastEchoed = got;
       lastProgress = now;
@@ -90,37 +143,57 @@ async function closedLoopEcho(
       written = sent - got;
       lastProgress = now;
     }
-    while (sent - got - written < WINDOW) {
-      send();
-      sent++;
+    const room = WINDOW - (sent - got - written);
+    if (room > 0) {
+      send(room);
+      sent += room;
     }
     await tick();
   }
-  return { sent, echoed: echoed() };
+  return { sent, echoed: echoed() - start };
 }
 
-async function echoDatagrams(session: Session, until: number): Promise<{ sent: number; echoed: number }> {
-  const writer = session.datagrams.writable.getWriter();
-  const reader = session.datagrams.readable.getReader();
-  const payload = new Uint8Array(DATAGRAM);
+/** Echo through the W3C streams: one writer.write per datagram, reader.read per echo. */
+function streamEcho(session: Session): (until: number) => Promise<{ sent: number; echoed: number }> {
   let got = 0;
-  const reading = (async () => {
+  const reader = session.datagrams.readable.getReader();
+  void (async () => {
     for (;;) {
       const { done } = await reader.read();
       if (done) return;
       got++;
     }
   })().catch(() => undefined);
-  const result = await closedLoopEcho(
-    () => {
-      void writer.write(payload);
-    },
-    () => got,
-    until,
-  );
-  writer.releaseLock();
-  void reading;
-  return result;
+  const payload = new Uint8Array(DATAGRAM);
+  return async (until) => {
+    const writer = session.datagrams.writable.getWriter();
+    const r = await closedLoopEcho(
+      (n) => {
+        for (let i = 0; i < n; i++) void writer.write(payload).catch(() => undefined);
+      },
+      () => got,
+      until,
+    );
+    writer.releaseLock();
+    return r;
+  };
+}
+
+/** Echo through the fast path: sendDatagrams per burst, onDatagrams batches. */
+function batchedEcho(session: Session): (until: number) => Promise<{ sent: number; echoed: number }> {
+  let got = 0;
+  session.onDatagrams?.((batch) => {
+    got += batch.length;
+  });
+  const payloads = Array.from({ length: WINDOW }, () => new Uint8Array(DATAGRAM));
+  return (until) =>
+    closedLoopEcho(
+      (n) => {
+        session.sendDatagrams?.(payloads.slice(0, n));
+      },
+      () => got,
+      until,
+    );
 }
 
 async function upload(session: Session, until: number): Promise<number> {
@@ -136,37 +209,47 @@ async function upload(session: Session, until: number): Promise<number> {
   return sent;
 }
 
-async function udpRelay(
-  relayPort: number,
-  clients: number,
-  until: number,
-): Promise<{ sent: number; echoed: number }> {
+async function udpSockets(n: number): Promise<{ sockets: dgram.Socket[]; counts: number[] }> {
+  const counts = Array.from({ length: n }, () => 0);
   const sockets = await Promise.all(
-    Array.from({ length: clients }, async () => {
+    counts.map(async (_, i) => {
       const socket = dgram.createSocket({ type: 'udp4', recvBufferSize: 4 << 20, sendBufferSize: 4 << 20 });
       await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+      socket.on('message', () => {
+        counts[i] = (counts[i] ?? 0) + 1;
+      });
       return socket;
     }),
   );
-  const payload = Buffer.alloc(DATAGRAM);
-  const results = await Promise.all(
-    sockets.map((socket) => {
-      let got = 0;
-      socket.on('message', () => got++);
-      return closedLoopEcho(
-        () => {
-          socket.send(payload, relayPort, '127.0.0.1');
-        },
-        () => got,
-        until,
-      );
-    }),
-  );
-  for (const socket of sockets) socket.close();
-  return results.reduce((a, r) => ({ sent: a.sent + r.sent, echoed: a.echoed + r.echoed }), {
-    sent: 0,
-    echoed: 0,
-  });
+  return { sockets, counts };
+}
+
+const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
+const sumEcho = (rs: { sent: number; echoed: number }[]): { clientCount: number; echoed: number } => ({
+  clientCount: sum(rs.map((r) => r.sent)),
+  echoed: sum(rs.map((r) => r.echoed)),
+});
+
+/** Medians of one phase's samples: rates per second of wall time and per second of server CPU. */
+function oneWayFigures(samples: Sample[]) {
+  return {
+    offeredPerSec: Math.round(median(samples.map((s) => s.clientCount / s.seconds))),
+    receivedPerSec: Math.round(median(samples.map((s) => s.serverDatagrams / s.seconds))),
+    serverCpuUsPerDatagram: +median(samples.map((s) => (1000 * s.serverCpuMs) / s.serverDatagrams)).toFixed(
+      2,
+    ),
+    perServerCoreSecond: Math.round(median(samples.map((s) => s.serverDatagrams / (s.serverCpuMs / 1000)))),
+  };
+}
+
+function echoFigures(samples: Sample[]) {
+  return {
+    sentPerSec: Math.round(median(samples.map((s) => s.clientCount / s.seconds))),
+    echoedPerSec: Math.round(median(samples.map((s) => s.echoed / s.seconds))),
+    /** Server CPU per echoed datagram (one in, one out). */
+    serverCpuUsPerEcho: +median(samples.map((s) => (1000 * s.serverCpuMs) / s.echoed)).toFixed(2),
+    echoesPerServerCoreSecond: Math.round(median(samples.map((s) => s.echoed / (s.serverCpuMs / 1000)))),
+  };
 }
 
 const child = fork(path.join(here, 'bench-server.ts'), [], {
@@ -181,62 +264,72 @@ const ready = await new Promise<{ port: number; relayPort: number; hash: number[
 const hash = Uint8Array.from(ready.hash);
 const connect = (p: string): Promise<Session> =>
   connectWebTransport(`https://127.0.0.1:${String(ready.port)}${p}`, { serverCertificateHashes: [hash] });
+const connectMany = (n: number, p: string): Promise<Session[]> =>
+  Promise.all(Array.from({ length: n }, () => connect(p)));
 
 const results: Record<string, unknown>[] = [];
-for (const sessions of [1, 50]) {
-  const sinks = await Promise.all(Array.from({ length: sessions }, () => connect('/sink')));
-  const echoes = await Promise.all(Array.from({ length: sessions }, () => connect('/echo')));
+for (const sessions of SESSION_COUNTS) {
+  const sinks = await connectMany(sessions, '/sink');
+  const batchedSinks = await connectMany(sessions, '/sink-batched');
+  const echoes = await connectMany(sessions, '/echo');
+  const batchedEchoes = await connectMany(sessions, '/echo-batched');
 
-  const oneWay = await measure(child, async (until) => {
-    const sent = await Promise.all(sinks.map((s) => sendDatagrams(s, until)));
-    return sent.reduce((a, b) => a + b, 0);
-  });
-  let wtEcho = { sent: 0, echoed: 0 };
-  const echoed = await measure(child, async (until) => {
-    const r = await Promise.all(echoes.map((s) => echoDatagrams(s, until)));
-    wtEcho = r.reduce((a, x) => ({ sent: a.sent + x.sent, echoed: a.echoed + x.echoed }), {
-      sent: 0,
-      echoed: 0,
-    });
-    return wtEcho.sent;
-  });
-  const streams = await measure(child, async (until) => {
-    const sent = await Promise.all(sinks.map((s) => upload(s, until)));
-    return sent.reduce((a, b) => a + b, 0);
-  });
-  let relayed = { sent: 0, echoed: 0 };
-  const udp = await measure(child, async (until) => {
-    relayed = await udpRelay(ready.relayPort, sessions, until);
-    return relayed.sent;
-  });
-  for (const s of [...sinks, ...echoes]) s.close();
+  const oneWay = await phase('oneWay', child, async (until) => ({
+    clientCount: sum(await Promise.all(sinks.map((s) => sendOneWay(s, until)))),
+  }));
+  const oneWayBatched = await phase('oneWayBatched', child, async (until) => ({
+    clientCount: sum(await Promise.all(batchedSinks.map((s) => sendOneWayBatched(s, until)))),
+  }));
+  const streamEchoes = echoes.map(streamEcho);
+  const echoed = await phase('echo', child, async (until) =>
+    sumEcho(await Promise.all(streamEchoes.map((run) => run(until)))),
+  );
+  const batchedRuns = batchedEchoes.map(batchedEcho);
+  const echoedBatched = await phase('echoBatched', child, async (until) =>
+    sumEcho(await Promise.all(batchedRuns.map((run) => run(until)))),
+  );
+  const streams = await phase('upload', child, async (until) => ({
+    clientCount: sum(await Promise.all(sinks.map((s) => upload(s, until)))),
+  }));
+  const { sockets, counts } = await udpSockets(sessions);
+  const payload = Buffer.alloc(DATAGRAM);
+  const relay = await phase('udpRelay', child, async (until) =>
+    sumEcho(
+      await Promise.all(
+        sockets.map((socket, i) =>
+          closedLoopEcho(
+            (n) => {
+              for (let k = 0; k < n; k++) socket.send(payload, ready.relayPort, '127.0.0.1');
+            },
+            () => counts[i] ?? 0,
+            until,
+          ),
+        ),
+      ),
+    ),
+  );
+  for (const socket of sockets) socket.close();
+  const stats = sinks[0]?.stats();
+  for (const s of [...sinks, ...batchedSinks, ...echoes, ...batchedEchoes]) s.close();
 
-  const mb = (bytes: number): number => bytes / 1e6;
-  const wtEchoPerSec = wtEcho.echoed / echoed.seconds;
-  const udpEchoPerSec = relayed.echoed / udp.seconds;
+  const relayFigures = echoFigures(relay);
   const row = {
     sessions,
     datagramBytes: DATAGRAM,
-    datagramsOneWay: {
-      offeredPerSec: Math.round(oneWay.clientCount / oneWay.seconds),
-      receivedPerSec: Math.round(oneWay.serverDatagrams / oneWay.seconds),
-      serverCpuMsPerMB: +(oneWay.serverCpuMs / mb(oneWay.serverDatagrams * DATAGRAM)).toFixed(1),
-    },
-    datagramsEchoed: {
-      sentPerSec: Math.round(echoed.clientCount / echoed.seconds),
-      echoedPerSec: Math.round(wtEchoPerSec),
-      serverCpuMsPerMB: +(echoed.serverCpuMs / mb(wtEcho.echoed * DATAGRAM * 2)).toFixed(1),
-    },
+    datagramsOneWay: oneWayFigures(oneWay),
+    datagramsOneWayBatched: oneWayFigures(oneWayBatched),
+    datagramsEchoed: echoFigures(echoed),
+    datagramsEchoedBatched: echoFigures(echoedBatched),
     streamUpload: {
-      MBps: +(mb(streams.serverStreamBytes) / streams.seconds).toFixed(1),
-      serverCpuMsPerMB: +(streams.serverCpuMs / mb(streams.serverStreamBytes)).toFixed(1),
+      MBps: +median(streams.map((s) => s.serverStreamBytes / 1e6 / s.seconds)).toFixed(1),
+      serverCpuMsPerMB: +median(streams.map((s) => s.serverCpuMs / (s.serverStreamBytes / 1e6))).toFixed(1),
     },
-    udpRelayBaseline: {
-      sentPerSec: Math.round(relayed.sent / udp.seconds),
-      echoedPerSec: Math.round(udpEchoPerSec),
-      serverCpuMsPerMB: +(udp.serverCpuMs / mb(udp.serverDatagrams * DATAGRAM * 2)).toFixed(1),
-    },
-    ratioEchoedDatagramsVsUdpRelay: +(wtEchoPerSec / udpEchoPerSec).toFixed(3),
+    udpRelayBaseline: relayFigures,
+    ratioEchoedVsUdpRelay: +(echoFigures(echoedBatched).echoedPerSec / relayFigures.echoedPerSec).toFixed(3),
+    ratioEchoesPerServerCoreSecondVsUdpRelay: +(
+      echoFigures(echoedBatched).echoesPerServerCoreSecond / relayFigures.echoesPerServerCoreSecond
+    ).toFixed(3),
+    firstSinkClientStats: stats,
   };
   console.log(JSON.stringify(row));
   results.push(row);
@@ -253,8 +346,12 @@ writeFileSync(
       date: new Date().toISOString(),
       node: process.version,
       machine: 'loopback, server in a child process; noisy shared 2-core host',
+      loadAverageAtStart,
       loadAverageAtEnd: loadavg(),
-      durationPerMeasurementMs: DURATION_MS,
+      warmupMs: WARMUP_MS,
+      durationPerRunMs: DURATION_MS,
+      runsPerPhase: RUNS,
+      statistic: 'median of runs',
       results,
     },
     null,

@@ -27,6 +27,14 @@ export const STREAM_TYPE = {
 // Frame types of HTTP/2 that RFC 9114 section 7.2.8 reserves: receiving one is a connection error.
 const HTTP2_RESERVED = new Set([0x02, 0x06, 0x08, 0x09]);
 
+/** What a locally opened WebTransport stream starts with: its type (bidi 0x41, uni 0x54) and the session id. */
+export function webTransportStreamPrefix(bidi: boolean, sessionId: number): Uint8Array {
+  const type = bidi ? FRAME.WEBTRANSPORT_STREAM : STREAM_TYPE.WEBTRANSPORT;
+  const out = new Uint8Array(varintLength(type) + varintLength(sessionId));
+  writeVarint(out, writeVarint(out, 0, type), sessionId);
+  return out;
+}
+
 export function frameHeader(type: number, length: number): Uint8Array {
   const out = new Uint8Array(varintLength(type) + varintLength(length));
   writeVarint(out, writeVarint(out, 0, type), length);

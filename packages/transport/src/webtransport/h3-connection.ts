@@ -5,23 +5,24 @@
 import quiche from '@matrixai/quic/native/quiche.js';
 import type { Connection, Host } from '@matrixai/quic/native/types.js';
 import type { SendStreamOptions, SessionCloseInfo, SessionRequest, SessionStats } from '../session.ts';
-import { FRAME, STREAM_TYPE, encodeFrame, encodeGoaway } from '../h3/frames.ts';
+import { FRAME, encodeFrame, encodeGoaway } from '../h3/frames.ts';
 import { H3Error, H3_CODES, isH3Error } from '../h3/h3-error.ts';
 import { peerSupportsWebTransport, type Settings } from '../h3/settings.ts';
-import { encodeVarint } from '../h3/varint.ts';
 import { connectionStats, describeConnectionEnd } from './connection-info.ts';
 import { ConnectionTimers } from './connection-timers.ts';
 import { controlStreamOpening } from './control-stream.ts';
 import { H3Datagrams } from './h3-datagrams.ts';
 import { LocalStreamIds } from './local-stream-ids.ts';
-import { SendSlab } from './send-slab.ts';
+import { PacketPump } from './packet-pump.ts';
+import { SessionTable } from './session-table.ts';
 import { StreamOutbox } from './stream-outbox.ts';
 import { WriteWaiters } from './write-waiters.ts';
 import type { FlushScheduler } from './flush-scheduler.ts';
 import type { TransportLimits } from './limits.ts';
 import type { TransportLogger } from './logger.ts';
 import { QuicSession, type SessionHost } from './quic-session.ts';
-import { QuicStream } from './quic-stream.ts';
+import type { QuicStream } from './quic-stream.ts';
+import { openLocalStream, type OpenerHost } from './stream-opener.ts';
 import { StreamRouter, type RouterHost } from './stream-router.ts';
 import { RequestStream, type RequestOwner } from './request-stream.ts';
 import { TransportError } from './transport-error.ts';
@@ -51,18 +52,19 @@ export interface H3ConnectionOptions {
 const CLOSE_GRACE_MS = 2000;
 const utf8 = new TextEncoder();
 
-export class H3Connection implements RouterHost, SessionHost, RequestOwner {
+export class H3Connection implements RouterHost, SessionHost, RequestOwner, OpenerHost {
   readonly role: Role;
   readonly conn: Connection;
   readonly remote: Host;
   readonly #o: H3ConnectionOptions;
   readonly #router: StreamRouter;
-  readonly #sessions = new Map<number, QuicSession>();
-  readonly #requests = new Map<number, RequestStream>();
+  readonly #table = new SessionTable();
+  readonly #sessions = this.#table.sessions;
+  readonly #requests = this.#table.requests;
   readonly #outbox = new StreamOutbox();
   readonly #waiters = new WriteWaiters();
   readonly #datagrams: H3Datagrams;
-  readonly #slab = new SendSlab(1500);
+  readonly #pump: PacketPump;
   readonly readBuffer = new Uint8Array(64 * 1024);
   readonly #ids: LocalStreamIds;
   #established = false;
@@ -70,11 +72,9 @@ export class H3Connection implements RouterHost, SessionHost, RequestOwner {
   #goawayReceived = false;
   #goawaySent = false;
   #connectStarted = false;
-  #hadSession = false;
   readonly #timers = new ConnectionTimers();
   #finished = false;
   #ended = false;
-  #closeWaiters: (() => void)[] = [];
 
   constructor(options: H3ConnectionOptions) {
     this.#o = options;
@@ -84,8 +84,15 @@ export class H3Connection implements RouterHost, SessionHost, RequestOwner {
     this.conn = options.conn;
     this.remote = options.remote;
     this.#ids = new LocalStreamIds(options.role);
+    this.#pump = new PacketPump(
+      options.conn,
+      (packet, to) => {
+        options.sendPacket(packet, to);
+      },
+      options.logger,
+    );
     this.#timers.startConnectDeadline(options.limits.connectTimeoutMs, () => {
-      if (this.#hadSession) return;
+      if (this.#table.hadSession) return;
       this.#connectionError(
         new H3Error('REQUEST_REJECTED', 'no WebTransport session within connectTimeoutMs'),
       );
@@ -130,12 +137,7 @@ export class H3Connection implements RouterHost, SessionHost, RequestOwner {
       this.#connectionError(isH3Error(e) ? e : new H3Error('INTERNAL_ERROR', String(e)));
     }
     // Datagrams go to quiche in slices of its (small) queue, interleaved with sending packets.
-    for (let round = 0; round < 16 && this.#established && this.#datagrams.feed(this.conn); round++) {
-      const before = this.conn.dgramSendQueueLen();
-      this.#sendPackets();
-      if (this.conn.dgramSendQueueLen() === before) break; // congestion-limited: the rest waits
-    }
-    this.#sendPackets();
+    this.#pump.pump(this.#established ? this.#datagrams : undefined);
     this.#timers.armQuiche(this.conn.timeout(), () => {
       this.conn.onTimeout();
       this.flush();
@@ -200,29 +202,12 @@ export class H3Connection implements RouterHost, SessionHost, RequestOwner {
   }
 
   // ---- SessionHost ----
-  async openStream(session: QuicSession, bidi: boolean, options?: SendStreamOptions): Promise<QuicStream> {
-    while ((bidi ? this.conn.peerStreamsLeftBidi() : this.conn.peerStreamsLeftUni()) === 0) {
-      if (session.state.state === 'closed' || this.#finished) throw TransportError.sessionClosed();
-      await this.#waiters.waitForStreamCredit();
-    }
-    if (session.state.state === 'closed' || this.#finished) throw TransportError.sessionClosed();
-    const id = this.#ids.next(bidi);
-    const prefix = concat(
-      encodeVarint(bidi ? FRAME.WEBTRANSPORT_STREAM : STREAM_TYPE.WEBTRANSPORT),
-      encodeVarint(session.id),
-    );
-    const stream = new QuicStream(this, id, { read: bidi, write: true, prefix });
+  openStream(session: QuicSession, bidi: boolean, options?: SendStreamOptions): Promise<QuicStream> {
+    return openLocalStream(this, this.#ids, this.#waiters, session, bidi, options);
+  }
+
+  register(stream: QuicStream, session: QuicSession): void {
     this.#router.addLocal(stream, session);
-    await stream.open();
-    if (options?.sendOrder !== undefined) {
-      const urgency = Math.max(0, Math.min(7, 3 - Math.sign(options.sendOrder)));
-      try {
-        this.conn.streamPriority(id, urgency, true);
-      } catch {
-        // Priority is a hint; a stream quiche already finished needs none.
-      }
-    }
-    return stream;
   }
 
   sendDatagram(session: QuicSession, payload: Uint8Array): void {
@@ -261,8 +246,7 @@ export class H3Connection implements RouterHost, SessionHost, RequestOwner {
   }
   canOpenSession(): { ok: true } | { ok: false; status: number } {
     if (this.#goawaySent) return { ok: false, status: 503 };
-    const pending = [...this.#requests.values()].filter((r) => r.phase === 'deciding').length;
-    if (this.#sessions.size + pending >= this.#o.limits.maxSessionsPerConnection)
+    if (this.#table.openOrDeciding() >= this.#o.limits.maxSessionsPerConnection)
       return { ok: false, status: 429 };
     return { ok: true };
   }
@@ -277,7 +261,7 @@ export class H3Connection implements RouterHost, SessionHost, RequestOwner {
   sessionOpened(req: RequestStream, request: SessionRequest | undefined): QuicSession {
     const session = new QuicSession(this, req.id, this.#o.limits.maxDatagramQueue);
     this.#sessions.set(req.id, session);
-    this.#hadSession = true;
+    this.#table.hadSession = true;
     this.#timers.connectDone();
     // Sessions may sit quiet for long (signaling between events): PINGs keep QUIC's idle timer from firing.
     this.#timers.startKeepalive(Math.floor(this.#o.limits.idleTimeoutMs / 3), () => {
@@ -343,20 +327,15 @@ export class H3Connection implements RouterHost, SessionHost, RequestOwner {
       this.#goawaySent = true;
       this.write(
         this.#ids.controlStream,
-        encodeGoaway(this.role === 'server' ? this.#maxClientBidiSeen() : 0),
+        encodeGoaway(this.role === 'server' ? this.#table.nextClientBidi() : 0),
         false,
       );
     }
     for (const session of [...this.#sessions.values()]) session.close(info);
     this.scheduleFlush();
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, graceMs);
-      this.#closeWaiters.push(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-      this.#maybeFinishLinger();
-    });
+    const empty = this.#table.untilEmpty(graceMs);
+    this.#maybeFinishLinger();
+    await empty;
     this.close(H3_CODES.NO_ERROR, info.reason);
   }
 
@@ -396,13 +375,6 @@ export class H3Connection implements RouterHost, SessionHost, RequestOwner {
     this.write(this.#ids.controlStream, controlStreamOpening(this.#o.limits), false);
   }
 
-  #maxClientBidiSeen(): number {
-    let max = -4;
-    for (const id of this.#requests.keys()) max = Math.max(max, id);
-    for (const id of this.#sessions.keys()) max = Math.max(max, id);
-    return max + 4;
-  }
-
   #maybeStartConnect(): void {
     if (this.role !== 'client' || this.#connectStarted || !this.#peerSettings) return;
     this.#connectStarted = true;
@@ -423,28 +395,13 @@ export class H3Connection implements RouterHost, SessionHost, RequestOwner {
     this.write(0, encodeFrame(FRAME.HEADERS, block), false);
   }
 
-  #sendPackets(): void {
-    for (;;) {
-      let r: ReturnType<Connection['send']>;
-      try {
-        r = this.conn.send(this.#slab.next());
-      } catch (e) {
-        this.#o.logger.debug({ err: String(e) }, 'quic send failed');
-        return;
-      }
-      if (r === null) return;
-      const [n, info] = r;
-      this.#o.sendPacket(this.#slab.take(n), info.to);
-    }
-  }
-
   #endSession(session: QuicSession, info: SessionCloseInfo): void {
     if (!this.#sessions.delete(session.id)) {
       session.finish(info);
       return;
     }
     session.finish(info);
-    if (this.#sessions.size === 0 && this.#hadSession) {
+    if (this.#sessions.size === 0 && this.#table.hadSession) {
       // A connection without sessions lingers briefly so the close capsule and FINs get through, then goes.
       this.#timers.startGrace(CLOSE_GRACE_MS, () => {
         this.close(H3_CODES.NO_ERROR, 'no sessions left');
@@ -455,10 +412,8 @@ export class H3Connection implements RouterHost, SessionHost, RequestOwner {
   }
 
   #maybeFinishLinger(): void {
-    if (this.#sessions.size > 0 || this.#requests.size > 0) return;
-    const waiters = this.#closeWaiters.splice(0);
-    for (const w of waiters) w();
-    if (this.role === 'client' && this.#hadSession) {
+    if (!this.#table.releaseWaiters()) return;
+    if (this.role === 'client' && this.#table.hadSession) {
       // Both sides of our only CONNECT stream are done: the peer has our close; end the connection.
       setImmediate(() => {
         this.close(H3_CODES.NO_ERROR, '');
@@ -476,8 +431,7 @@ export class H3Connection implements RouterHost, SessionHost, RequestOwner {
       for (const req of this.#requests.values()) req.abandon();
       this.#o.onClientResult?.(TransportError.connectFailed(why));
       this.#waiters.releaseOpeners();
-      const closeWaiters = this.#closeWaiters.splice(0);
-      for (const w of closeWaiters) w();
+      this.#table.releaseWaiters(true);
     }
     // Once draining, the CONNECTION_CLOSE is out and nothing more may be sent (RFC 9000 section 10.2.2);
     // waiting out the drain period (3 PTO) would only hold the socket, so the connection is done.
@@ -488,11 +442,4 @@ export class H3Connection implements RouterHost, SessionHost, RequestOwner {
     this.#waiters.clear();
     this.#o.onClosed(this);
   }
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a, 0);
-  out.set(b, a.length);
-  return out;
 }
