@@ -214,4 +214,30 @@ describe('DeliveryServiceCore', () => {
     assert.ok(out[0]?.to === 'b' && out[0].message.type === 'commitRequest' && out[0].message.createGroup);
     assert.deepEqual(ds.members, ['b']);
   });
+
+  test('a joiner that leaves while the commit adding it is in flight is removed right after', () => {
+    const { ds } = grouped();
+    assert.deepEqual(brief(ds.uploadKeyPackage('c', kp(3))), ['a:commitRequest']);
+    assert.deepEqual(ds.participantLeft('c'), []); // the request to add c is already out
+    const out = ds.submitCommit('a', 1n, bytes(1));
+    assert.deepEqual(brief(out), ['a:commit', 'b:commit', 'a:commitRequest']);
+    const next = out[2]?.message;
+    assert.ok(next?.type === 'commitRequest');
+    assert.deepEqual(next.removeParticipantIds, ['c']);
+    assert.deepEqual(brief(ds.submitWelcome('a', 1n, bytes(9), ['c'])), ['a:error:INVALID_REQUEST']);
+    assert.equal(ds.stats.awaitingWelcome, 0);
+  });
+
+  test('a late answer to a timed-out request still counts: its joiners wait for their Welcome', () => {
+    const { ds, clock } = grouped();
+    assert.deepEqual(brief(ds.uploadKeyPackage('c', kp(3))), ['a:commitRequest']);
+    clock.advance(10_000);
+    assert.deepEqual(brief(ds.tick()), ['b:commitRequest']); // passed over to b
+    // a answers after all, first: its commit adds c
+    assert.deepEqual(brief(ds.submitCommit('a', 1n, bytes(1))), ['b:commit', 'a:commit']);
+    assert.deepEqual(brief(ds.submitCommit('b', 1n, bytes(2))), ['b:error:CONFLICT']);
+    assert.deepEqual(brief(ds.submitWelcome('a', 1n, bytes(9), ['c'])), ['c:welcome']);
+    assert.deepEqual(ds.members, ['b', 'a', 'c']);
+    assert.equal(ds.stats.queued, 0);
+  });
 });

@@ -61,6 +61,10 @@ export class DeliveryServiceCore {
   /** Participants that left (or never got their Welcome) and still have a leaf to remove. */
   readonly #toRemove = new Set<DsParticipantId>();
   #outstanding: Outstanding | undefined;
+  /** Requests sent for the current epoch (a timed-out one may still be answered). */
+  #issued: Outstanding[] = [];
+  /** Joiners that left while a request to add them was in flight. */
+  readonly #departed = new Set<DsParticipantId>();
   /** Who committed recent epochs (to validate Welcomes). */
   readonly #committers = new Map<bigint, DsParticipantId>();
   #lastCommitAt: number;
@@ -118,6 +122,7 @@ export class DeliveryServiceCore {
   /** The participant left the meeting (or was kicked): its leaf must go. */
   participantLeft(participantId: DsParticipantId): DsDelivery[] {
     this.#queued.delete(participantId);
+    if (this.#issued.some((r) => r.add.includes(participantId))) this.#departed.add(participantId);
     const wasMember = this.#members.includes(participantId);
     if (wasMember) this.#members = this.#members.filter((m) => m !== participantId);
     const wasAwaiting = this.#awaiting.delete(participantId);
@@ -163,17 +168,27 @@ export class DeliveryServiceCore {
     const out: DsDelivery[] = this.#members.map((to) => ({ to, message }));
     for (const waiting of this.#awaiting.values()) if (epoch > waiting.epoch) waiting.buffered.push(message);
 
-    const request = this.#outstanding;
+    // Any request this member was sent for this epoch counts, also one that timed out and was re-issued to another
+    // member: its commit won, so it is the one that carries those adds and removes.
+    const request = this.#issued.find((r) => r.epoch === epoch && r.committer === from);
+    this.#issued = [];
     this.#outstanding = undefined;
-    if (request?.epoch === epoch && request.committer === from) {
+    if (request !== undefined) {
       // Fulfilled: the adds now have leaves and wait for their Welcome; the removes are gone.
       for (const pid of request.remove) this.#toRemove.delete(pid);
       for (const pid of request.add) {
+        if (this.#departed.has(pid)) {
+          // Left while the commit adding it was in flight: its new leaf goes right away.
+          this.#departed.delete(pid);
+          this.#toRemove.add(pid);
+          continue;
+        }
         this.#queued.delete(pid);
         this.#awaiting.set(pid, { epoch, committer: from, since: this.#now(), buffered: [] });
       }
     }
     // Otherwise another commit won the epoch: the request is stale and is re-issued for the new epoch below.
+    this.#departed.clear();
     return [...out, ...this.#schedule()];
   }
 
@@ -242,6 +257,8 @@ export class DeliveryServiceCore {
     this.#epoch = undefined;
     this.#toRemove.clear();
     this.#outstanding = undefined;
+    this.#issued = [];
+    this.#departed.clear();
     this.#committers.clear();
   }
 
@@ -281,6 +298,8 @@ export class DeliveryServiceCore {
     if (createGroup && add.length === 0) {
       // Founding alone: nothing to commit yet, the request only tells the founder to create the group.
       this.#outstanding = undefined;
+    } else {
+      this.#issued.push(this.#outstanding);
     }
     return [
       { to: committer, message: { type: 'commitRequest', epoch, createGroup, add, removeParticipantIds } },
