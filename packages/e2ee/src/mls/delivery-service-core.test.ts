@@ -240,4 +240,64 @@ describe('DeliveryServiceCore', () => {
     assert.deepEqual(ds.members, ['b', 'a', 'c']);
     assert.equal(ds.stats.queued, 0);
   });
+
+  test('property: any sequence of hostile or confused calls keeps the invariants and never throws', () => {
+    const pid = fc.constantFrom('a', 'b', 'c', 'd', 'e');
+    const op = fc.oneof(
+      fc.record({ t: fc.constant('join' as const), p: pid }),
+      fc.record({ t: fc.constant('leave' as const), p: pid }),
+      fc.record({ t: fc.constant('kp' as const), p: pid, n: fc.nat(3) }),
+      fc.record({ t: fc.constant('commit' as const), p: pid, e: fc.bigInt({ min: 0n, max: 8n }) }),
+      fc.record({
+        t: fc.constant('welcome' as const),
+        p: pid,
+        e: fc.bigInt({ min: 0n, max: 8n }),
+        to: fc.array(pid, { maxLength: 3 }),
+      }),
+      fc.record({ t: fc.constant('tick' as const), ms: fc.constantFrom(0, 5_000, 15_000, 3_600_000) }),
+    );
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 60 }), (ops) => {
+        const clock = new ManualClock();
+        const ds = new DeliveryServiceCore({ now: clock.now });
+        const accepted = new Set<bigint>();
+        for (const o of ops) {
+          const before = ds.epoch;
+          let out: DsDelivery[];
+          switch (o.t) {
+            case 'join':
+              out = ds.participantJoined(o.p);
+              break;
+            case 'leave':
+              out = ds.participantLeft(o.p);
+              break;
+            case 'kp':
+              out = ds.uploadKeyPackage(o.p, kp(o.n));
+              break;
+            case 'commit':
+              out = ds.submitCommit(o.p, o.e, bytes(1));
+              break;
+            case 'welcome':
+              out = ds.submitWelcome(o.p, o.e, bytes(2), o.to);
+              break;
+            case 'tick':
+              clock.advance(o.ms);
+              out = ds.tick();
+              break;
+          }
+          const members = ds.members;
+          assert.equal(new Set(members).size, members.length);
+          if (o.t === 'commit' && out.some((d) => d.message.type === 'commit')) {
+            assert.equal(o.e, before);
+            assert.equal(accepted.has(o.e), false, 'two commits accepted for one epoch');
+            accepted.add(o.e);
+          }
+          if (ds.epoch === undefined) accepted.clear();
+          for (const d of out)
+            if (d.message.type === 'commitRequest') assert.equal(d.to, ds.committer ?? d.to);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
 });
