@@ -16,6 +16,7 @@ import { resolveLimits, type TransportLimits } from './limits.ts';
 import { silentLogger, type TransportLogger } from './logger.ts';
 import { clientConfig } from './quic-config.ts';
 import type { QuicSession } from './quic-session.ts';
+import { MAX_UDP_PACKET, SendSlab } from './send-slab.ts';
 import { TransportError } from './transport-error.ts';
 import { createUdpSocket } from './udp-socket.ts';
 
@@ -108,6 +109,8 @@ export async function connectWithInternals(
       local,
       remote,
       scheduler,
+      // A client has one connection per socket: a small slab (bots and cascades may hold many clients).
+      slab: new SendSlab(MAX_UDP_PACKET, 48 * 1024),
       limits,
       logger,
       sendPacket: (packet, to) => {

@@ -14,6 +14,7 @@ import { controlStreamOpening } from './control-stream.ts';
 import { H3Datagrams } from './h3-datagrams.ts';
 import { LocalStreamIds } from './local-stream-ids.ts';
 import { PacketPump } from './packet-pump.ts';
+import type { SendSlab } from './send-slab.ts';
 import { SessionTable } from './session-table.ts';
 import { StreamOutbox } from './stream-outbox.ts';
 import { WriteWaiters } from './write-waiters.ts';
@@ -38,6 +39,8 @@ export interface H3ConnectionOptions {
   limits: TransportLimits;
   logger: TransportLogger;
   sendPacket(packet: Uint8Array, to: Host): void;
+  /** Where outgoing packets are written; one per socket, shared by its connections. */
+  slab: SendSlab;
   /** Server: decides on a CONNECT and is told about the session it created. */
   onRequest?: (request: SessionRequest) => Promise<{ accept: true } | { accept: false; status: number }>;
   onSession?: (session: QuicSession, request: SessionRequest) => void;
@@ -86,6 +89,7 @@ export class H3Connection implements RouterHost, SessionHost, RequestOwner, Open
     this.#ids = new LocalStreamIds(options.role);
     this.#pump = new PacketPump(
       options.conn,
+      options.slab,
       (packet, to) => {
         options.sendPacket(packet, to);
       },

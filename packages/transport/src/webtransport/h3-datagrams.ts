@@ -6,7 +6,14 @@ import type { Connection } from '@matrixai/quic/native/types.js';
 import { H3Error } from '../h3/h3-error.ts';
 import { encodeVarint, readVarint, varintLength, writeVarint } from '../h3/varint.ts';
 
+/** Room for one received datagram: quiche never accepts more than max_recv_udp_payload_size (quic-config.ts). */
+const RECV_ROOM = 1500;
+const RECV_SLAB_BYTES = 64 * 1024;
+
 export class H3Datagrams {
+  readonly #scratch = new Uint8Array(RECV_ROOM);
+  #recvSlab = new Uint8Array(RECV_SLAB_BYTES);
+  #recvOffset = 0;
   /** Ring buffer of waiting datagrams: #head is the oldest, #count how many. */
   #ring: (Uint8Array | undefined)[];
   #head = 0;
@@ -25,14 +32,25 @@ export class H3Datagrams {
     return this.#count;
   }
 
-  /** Queues a datagram for the session on `sessionId`; too large for the path means dropped (W3C). */
+  /**
+   * Sends a datagram for the session on `sessionId`; too large for the path means dropped (W3C). While nothing
+   * waits and quiche's queue has room it goes straight to quiche (which copies it) through a scratch buffer;
+   * otherwise it waits in the bounded queue.
+   */
   send(conn: Connection, sessionId: number, payload: Uint8Array): void {
     const quarter = sessionId / 4;
     const prefixLength = varintLength(quarter);
     this.#maxWritable ??= conn.dgramMaxWritableLen();
     const max = this.#maxWritable;
-    if (max === null || prefixLength + payload.length > max) return;
-    const datagram = new Uint8Array(prefixLength + payload.length);
+    const length = prefixLength + payload.length;
+    if (max === null || length > max) return;
+    if (this.#count === 0 && length <= this.#scratch.length && !conn.isDgramSendQueueFull()) {
+      writeVarint(this.#scratch, 0, quarter);
+      this.#scratch.set(payload, prefixLength);
+      conn.dgramSend(this.#scratch.subarray(0, length));
+      return;
+    }
+    const datagram = new Uint8Array(length);
     writeVarint(datagram, 0, quarter);
     datagram.set(payload, prefixLength);
     if (this.#count >= this.#limit) {
@@ -60,15 +78,26 @@ export class H3Datagrams {
     return this.#count > 0;
   }
 
-  /** Delivers every received datagram to `deliver(sessionId, payload)`. */
+  /**
+   * Delivers every received datagram to `deliver(sessionId, payload)`. Payloads are views of a receive slab (one
+   * allocation per ~50 datagrams instead of one native buffer with a finalizer each); the application may keep
+   * them, which keeps that slab alive.
+   */
   receive(conn: Connection, deliver: (sessionId: number, payload: Uint8Array) => void): void {
     for (;;) {
-      const d = conn.dgramRecvVec();
-      if (d === null) return;
-      const q = readVarint(d, 0);
-      if (q === undefined)
+      if (this.#recvOffset + RECV_ROOM > this.#recvSlab.length) {
+        this.#recvSlab = new Uint8Array(RECV_SLAB_BYTES);
+        this.#recvOffset = 0;
+      }
+      const start = this.#recvOffset;
+      const n = conn.dgramRecv(this.#recvSlab.subarray(start, start + RECV_ROOM));
+      if (n === null) return;
+      const end = start + n;
+      const q = n > 0 ? readVarint(this.#recvSlab, start) : undefined;
+      if (q === undefined || q.next > end)
         throw new H3Error('GENERAL_PROTOCOL_ERROR', 'datagram without a quarter stream id');
-      deliver(q.value * 4, d.subarray(q.next));
+      this.#recvOffset = (end + 7) & ~7;
+      deliver(q.value * 4, this.#recvSlab.subarray(q.next, end));
     }
   }
 

@@ -4,7 +4,7 @@
 import type { Connection, Host } from '@matrixai/quic/native/types.js';
 import type { H3Datagrams } from './h3-datagrams.ts';
 import type { TransportLogger } from './logger.ts';
-import { SendSlab } from './send-slab.ts';
+import type { SendSlab } from './send-slab.ts';
 
 /** Rounds of (fill quiche's datagram queue, send packets) per flush, so one flush cannot run unbounded. */
 const MAX_DATAGRAM_ROUNDS = 16;
@@ -13,10 +13,17 @@ export class PacketPump {
   readonly #conn: Connection;
   readonly #sendPacket: (packet: Uint8Array, to: Host) => void;
   readonly #logger: TransportLogger;
-  readonly #slab = new SendSlab(1500);
+  readonly #slab: SendSlab;
 
-  constructor(conn: Connection, sendPacket: (packet: Uint8Array, to: Host) => void, logger: TransportLogger) {
+  /** `slab` is shared by every connection on one socket (a connection's flush never interleaves with another's). */
+  constructor(
+    conn: Connection,
+    slab: SendSlab,
+    sendPacket: (packet: Uint8Array, to: Host) => void,
+    logger: TransportLogger,
+  ) {
     this.#conn = conn;
+    this.#slab = slab;
     this.#sendPacket = sendPacket;
     this.#logger = logger;
   }

@@ -4,6 +4,8 @@
 // full, a fresh one is started and the old one is freed once no pending send holds a view of it.
 
 const SLAB_BYTES = 256 * 1024;
+/** Room quiche gets for each packet: at least its max_send_udp_payload_size (quic-config.ts). */
+export const MAX_UDP_PACKET = 1500;
 
 export class SendSlab {
   readonly #packetMax: number;
@@ -12,9 +14,9 @@ export class SendSlab {
   /** The room last handed out and not yet taken (quiche often has nothing to send: the room is reused). */
   #room: Uint8Array | undefined;
 
-  constructor(packetMax: number) {
+  constructor(packetMax: number, slabBytes = SLAB_BYTES) {
     this.#packetMax = packetMax;
-    this.#slab = new Uint8Array(Math.max(SLAB_BYTES, packetMax));
+    this.#slab = new Uint8Array(Math.max(slabBytes, packetMax));
   }
 
   /** Room for the next packet: at least `packetMax` bytes that nobody else holds. */

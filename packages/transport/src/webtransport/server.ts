@@ -12,6 +12,7 @@ import { H3Connection } from './h3-connection.ts';
 import { resolveLimits, type TransportLimits } from './limits.ts';
 import { silentLogger, type TransportLogger } from './logger.ts';
 import { serverConfig } from './quic-config.ts';
+import { MAX_UDP_PACKET, SendSlab } from './send-slab.ts';
 import { TransportError } from './transport-error.ts';
 import { createUdpSocket } from './udp-socket.ts';
 
@@ -62,6 +63,7 @@ export class WebTransportServer implements AsyncDisposable {
   readonly #limits: TransportLimits;
   readonly #logger: TransportLogger;
   readonly #scheduler = new FlushScheduler();
+  readonly #slab = new SendSlab(MAX_UDP_PACKET);
   readonly #byCid = new Map<string, H3Connection>();
   readonly #connections = new Set<H3Connection>();
   readonly #perIp = new Map<string, number>();
@@ -284,6 +286,7 @@ export class WebTransportServer implements AsyncDisposable {
       local: this.#local,
       remote: from,
       scheduler: this.#scheduler,
+      slab: this.#slab,
       limits: this.#limits,
       logger: this.#logger,
       sendPacket: (packet, to) => {
