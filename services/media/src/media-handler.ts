@@ -67,6 +67,11 @@ export interface MediaHandlerCoreOptions {
   maxParticipants: number;
   serviceTokens: ServiceTokenVerifier;
   dialer?: Dialer | undefined;
+  /**
+   * Turns SetupCascadeRequest.service_token (possibly empty) into what this handler presents to the peer it dials
+   * (default: the token as given).
+   */
+  cascadeCredential?: ((serviceToken: string, signal: AbortSignal) => Promise<string>) | undefined;
 }
 
 interface RegisteredParticipant {
@@ -372,6 +377,11 @@ export class MediaHandlerCore {
       this.#abort.signal,
       ...(signal ? [signal] : []),
     ]);
+    const credential =
+      this.#o.cascadeCredential === undefined
+        ? request.serviceToken
+        : await this.#o.cascadeCredential(request.serviceToken, s);
+    if (credential === '') throw MediaError.invalidRequest('no service token for the peer');
     const session = await dialer(request.peerMediaUrl, request.peerServerCertificateHashes, s);
     try {
       const stream = await session.createBidirectionalStream();
@@ -382,7 +392,7 @@ export class MediaHandlerCore {
           kind: {
             case: 'auth',
             value: create(MediaAuthSchema, {
-              connectionToken: request.serviceToken,
+              connectionToken: credential,
               protocolVersion: PROTOCOL_VERSION,
             }),
           },

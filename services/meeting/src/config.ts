@@ -67,8 +67,21 @@ export const meetingConfigSchema = {
   gcServiceToken: field.secret({
     env: 'MC_GC_SERVICE_TOKEN',
     optional: true,
-    doc: 'bearer token for the GC',
+    doc: 'static bearer token for the GC and media handlers; overrides the client credentials (tokens expire: tests and development only)',
   }),
+  authTokenUrl: field.url({
+    env: 'AUTH_TOKEN_URL',
+    optional: true,
+    protocols: ['http:', 'https:'],
+    doc: "Auth Controller token endpoint (POST /v1/auth/service/token) for this controller's service tokens",
+  }),
+  clientId: field.string({
+    env: 'MC_CLIENT_ID',
+    optional: true,
+    maxLength: 256,
+    doc: 'OAuth client id of this controller (client credentials grant)',
+  }),
+  clientSecret: field.secret({ env: 'MC_CLIENT_SECRET', optional: true, doc: 'OAuth client secret' }),
   joinTokenJwksUrl: field.url({
     env: 'JOIN_TOKEN_JWKS_URL',
     default: 'http://localhost:8081/api/v1/join-keys.json',

@@ -31,6 +31,7 @@ import { HandlerRegistry } from './routing/handler-registry.ts';
 import { ConnectMediaGateway } from './rpc/connect-media-gateway.ts';
 import { GlobalControllerLink } from './rpc/global-controller-link.ts';
 import { meetingControllerRoutes } from './rpc/meeting-controller-rpc.ts';
+import { outgoingServiceToken } from './rpc/service-token-source.ts';
 import { createJoinTokenVerifier, type JoinTokenVerifier } from './signaling/join-token.ts';
 import type { MediaHandlerGateway } from './signaling/media-gateway.ts';
 import { SignalingService } from './signaling/signaling-service.ts';
@@ -83,7 +84,9 @@ export async function buildMeetingController(
       : { store: overrides.store };
   const store = opened.store;
   const handlers = new HandlerRegistry(clock, config.handlerTimeout);
-  const media = overrides.media ?? new ConnectMediaGateway(handlers);
+  const serviceToken = outgoingServiceToken(config);
+  const media =
+    overrides.media ?? new ConnectMediaGateway(handlers, serviceToken === undefined ? {} : { serviceToken });
   const verifier =
     overrides.verifier ??
     createJoinTokenVerifier({ jwksUrl: config.joinTokenJwksUrl, issuer: config.joinTokenIssuers });
@@ -209,7 +212,7 @@ export async function buildMeetingController(
       const quicServer = quic;
       gc = new GlobalControllerLink({
         url: gcUrl,
-        ...(config.gcServiceToken === undefined ? {} : { serviceToken: config.gcServiceToken.reveal() }),
+        ...(serviceToken === undefined ? {} : { serviceToken }),
         controllerId,
         region: config.region,
         endpoint: signalingUrl,

@@ -106,10 +106,18 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
     });
     cleanups.push(() => auth.close('dev stack closing'));
 
-    // Service credentials for the internal RPCs, registered in this instance's own Auth Controller.
+    // Service credentials for the internal RPCs, registered in this instance's own Auth Controller. The Meeting
+    // Controller and the Media Handler fetch (and refresh) their tokens with the client credentials grant.
+    const credentialsFor = (name: keyof typeof DEV_SERVICE_SCOPES) =>
+      auth.service.registerService(
+        `dev-${name}`,
+        scopes(DEV_SERVICE_SCOPES[name]),
+        'darktower-dev',
+        '127.0.0.1',
+      );
     const tokenFor = async (name: keyof typeof DEV_SERVICE_SCOPES): Promise<string> => {
       const granted = scopes(DEV_SERVICE_SCOPES[name]);
-      const creds = await auth.service.registerService(`dev-${name}`, granted, 'darktower-dev', '127.0.0.1');
+      const creds = await credentialsFor(name);
       const result = await auth.service.serviceToken(
         creds.clientId,
         creds.clientSecret,
@@ -119,11 +127,12 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
       if (!result.ok) throw new Error(`dev stack: could not mint a ${name} service token (${result.reason})`);
       return result.token.accessToken;
     };
-    const [meetingToken, mediaToken, globalToken] = await Promise.all([
-      tokenFor('meeting'),
-      tokenFor('media'),
+    const [meetingCreds, mediaCreds, globalToken] = await Promise.all([
+      credentialsFor('meeting'),
+      credentialsFor('media'),
       tokenFor('global'),
     ]);
+    const tokenUrl = `${origin}/v1/auth/service/token`;
 
     const globalConfig = loadGlobalConfig({
       env: {
@@ -172,7 +181,9 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
           MC_RPC_PORT: '0',
           MC_OPS_PORT: '0',
           GC_RPC_URL: origin,
-          MC_GC_SERVICE_TOKEN: meetingToken,
+          AUTH_TOKEN_URL: tokenUrl,
+          MC_CLIENT_ID: meetingCreds.clientId,
+          MC_CLIENT_SECRET: meetingCreds.clientSecret,
           JOIN_TOKEN_JWKS_URL: `${origin}/api/v1/join-keys.json`,
           JOIN_TOKEN_ISSUERS: origin,
           AUTH_JWKS_URLS: `${origin}/.well-known/jwks.json`,
@@ -196,10 +207,12 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
           MH_RPC_PORT: '0',
           MH_OPS_PORT: '0',
           MH_MEETING_CONTROLLER_URL: mc.rpc.url,
-          MH_AUTH_JWKS_URL: `${origin}/.well-known/jwks.json`,
-          MH_AUTH_ISSUER: origin,
-          MH_AUTH_AUDIENCE: 'darktower',
-          MH_SERVICE_TOKEN: mediaToken,
+          AUTH_JWKS_URLS: `${origin}/.well-known/jwks.json`,
+          AUTH_ISSUERS: origin,
+          AUTH_AUDIENCE: 'darktower',
+          AUTH_TOKEN_URL: tokenUrl,
+          MH_CLIENT_ID: mediaCreds.clientId,
+          MH_CLIENT_SECRET: mediaCreds.clientSecret,
         },
       }),
       { logger: log('mh-service') },

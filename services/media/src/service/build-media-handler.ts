@@ -23,7 +23,13 @@ import type { MediaConfig } from './config.ts';
 import { mediaHandlerRoutes } from './media-handler-rpc.ts';
 import { mediaMetrics } from './media-metrics.ts';
 import { MeetingControllerLink } from './meeting-controller-link.ts';
-import { jwtServiceTokens, refuseServiceTokens, sharedSecretServiceTokens } from './service-tokens.ts';
+import { outgoingServiceToken } from './service-token-source.ts';
+import {
+  cascadeCredential,
+  jwtServiceTokens,
+  refuseServiceTokens,
+  sharedSecretServiceTokens,
+} from './service-tokens.ts';
 
 export interface MediaHandlerAddresses {
   /** WebTransport URL clients connect to. */
@@ -58,15 +64,24 @@ export function buildMediaHandler(config: MediaConfig, options: BuildOptions = {
   });
   const serviceTokens =
     options.serviceTokens ??
-    (config.authJwksUrl !== undefined
+    (config.authJwksUrls.length > 0
       ? jwtServiceTokens({
-          jwksUrl: config.authJwksUrl,
-          issuer: config.authIssuer,
+          jwksUrls: config.authJwksUrls,
+          issuers: config.authIssuers,
           audience: config.authAudience,
         })
       : config.serviceSecret !== undefined
         ? sharedSecretServiceTokens(config.serviceSecret.reveal())
         : refuseServiceTokens);
+  const outgoing = outgoingServiceToken(config);
+  const secret = config.serviceSecret;
+  const cascadeCredentialOf = async (given: string, signal: AbortSignal): Promise<string> => {
+    // Development mode: the shared secret names this handler itself.
+    if (config.authJwksUrls.length === 0 && secret !== undefined)
+      return given !== '' ? given : `svc.${config.handlerId}.${secret.reveal()}`;
+    const jwt = given !== '' ? given : ((await outgoing?.(signal)) ?? '');
+    return jwt === '' ? '' : cascadeCredential(config.handlerId, jwt);
+  };
   let mediaPort = config.mediaPort;
   let certHash: Uint8Array = new Uint8Array();
   const mediaUrl = (): string => `https://${config.publicHost}:${mediaPort}/media`;
@@ -88,6 +103,7 @@ export function buildMediaHandler(config: MediaConfig, options: BuildOptions = {
     tokenTtlMs: config.tokenTtl,
     maxParticipants: config.maxParticipants,
     serviceTokens,
+    cascadeCredential: cascadeCredentialOf,
     dialer: (url, hashes, signal) =>
       connectWebTransport(url, { ...(hashes.length > 0 ? { serverCertificateHashes: hashes } : {}), signal }),
   });
@@ -193,7 +209,6 @@ export function buildMediaHandler(config: MediaConfig, options: BuildOptions = {
       const rpc = `http://${config.publicHost}:${rpcPort}`;
       const opsAddress = await ops.listen();
       if (config.meetingControllerUrl !== undefined) {
-        const token = config.serviceToken;
         link = new MeetingControllerLink({
           url: config.meetingControllerUrl,
           core,
@@ -207,7 +222,7 @@ export function buildMediaHandler(config: MediaConfig, options: BuildOptions = {
             maxParticipants: config.maxParticipants,
           },
           heartbeatIntervalMs: config.heartbeatInterval,
-          serviceToken: token === undefined ? undefined : () => token.reveal(),
+          serviceToken: outgoing,
           logger,
         });
         link.start();

@@ -48,9 +48,26 @@ export const mediaConfigSchema = {
     protocols: ['http:', 'https:'],
     doc: 'MeetingControllerService to register with; unset = standalone',
   }),
-  authJwksUrl: field.url({ env: 'MH_AUTH_JWKS_URL', optional: true, protocols: ['http:', 'https:'] }),
-  authIssuer: field.string({ env: 'MH_AUTH_ISSUER', default: 'darktower-auth' }),
-  authAudience: field.string({ env: 'MH_AUTH_AUDIENCE', default: 'media-handler' }),
+  authJwksUrls: field.list({
+    env: 'AUTH_JWKS_URLS',
+    default: [],
+    doc: 'Auth Controller JWKS for service tokens (RPC calls, cascade peers); empty = MH_SERVICE_SECRET or refuse all',
+  }),
+  authIssuers: field.list({ env: 'AUTH_ISSUERS', default: ['http://localhost:8080'] }),
+  authAudience: field.string({ env: 'AUTH_AUDIENCE', default: 'darktower', minLength: 1 }),
+  authTokenUrl: field.url({
+    env: 'AUTH_TOKEN_URL',
+    optional: true,
+    protocols: ['http:', 'https:'],
+    doc: "Auth Controller token endpoint (POST /v1/auth/service/token) for this handler's service tokens",
+  }),
+  clientId: field.string({
+    env: 'MH_CLIENT_ID',
+    optional: true,
+    maxLength: 256,
+    doc: 'OAuth client id of this handler (client credentials grant)',
+  }),
+  clientSecret: field.secret({ env: 'MH_CLIENT_SECRET', optional: true, doc: 'OAuth client secret' }),
   serviceSecret: field.secret({
     env: 'MH_SERVICE_SECRET',
     optional: true,
@@ -59,7 +76,7 @@ export const mediaConfigSchema = {
   serviceToken: field.secret({
     env: 'MH_SERVICE_TOKEN',
     optional: true,
-    doc: 'bearer token this handler presents to the Meeting Controller',
+    doc: 'static bearer token for the Meeting Controller and cascade peers; overrides the client credentials (tests and development only)',
   }),
   maxBandwidthMbps: field.int({ env: 'MH_MAX_BANDWIDTH_MBPS', default: 1000, min: 1, max: 1_000_000 }),
   maxParticipants: field.int({ env: 'MH_MAX_PARTICIPANTS', default: 1000, min: 1, max: 1_000_000 }),

@@ -14,7 +14,8 @@ export interface MeetingControllerLinkOptions {
   certificateHashes: () => Uint8Array[];
   capacity: { maxStreams: number; maxBandwidthBps: number; maxParticipants: number };
   heartbeatIntervalMs: number;
-  serviceToken: (() => string) | undefined;
+  /** Bearer token for every call (a token source caches and refreshes it); undefined: none. */
+  serviceToken: ((signal?: AbortSignal) => Promise<string>) | undefined;
   logger: Logger;
 }
 
@@ -46,9 +47,9 @@ export class MeetingControllerLink {
           token === undefined
             ? []
             : [
-                (next) => (req) => {
-                  req.header.set('authorization', `Bearer ${token()}`);
-                  return next(req);
+                (next) => async (req) => {
+                  req.header.set('authorization', `Bearer ${await token(req.signal)}`);
+                  return await next(req);
                 },
               ],
       }),

@@ -1,27 +1,47 @@
-import { createTokenVerifier } from '@darktower/auth-verifier';
+import { createTokenVerifier, formatScope } from '@darktower/auth-verifier';
 import { timingSafeEqual } from 'node:crypto';
 import type { ServiceTokenVerifier } from '../auth.ts';
-import { MediaError } from '../errors.ts';
+import { isMediaError, MediaError } from '../errors.ts';
 import { asHandlerId } from '../ids.ts';
 
-/** Service tokens are JWTs from the Auth Controller; the peer handler's id is the token's subject. */
+/** Scope a caller needs to command this handler (MediaHandlerService) or to open a cascade into it. */
+export const MH_WRITE_SCOPE = formatScope({ principal: 'service', operation: 'write', component: 'mh' });
+
+/**
+ * A cascade credential names the dialing handler and carries a service JWT: `cascade:<handler id>:<jwt>`. The JWT
+ * (from the Meeting Controller that commanded the cascade, or the dialer's own) proves the dialer is a trusted
+ * service; the handler id says which peer the link is, for routes that name it.
+ */
+const CASCADE_CREDENTIAL = /^cascade:([A-Za-z0-9._-]{1,64}):([\x21-\x7e]{1,8192})$/;
+
+export function cascadeCredential(handlerId: string, jwt: string): string {
+  return `cascade:${handlerId}:${jwt}`;
+}
+
+/**
+ * Service tokens are JWTs from the Auth Controller carrying `service.write.mh`; the caller's identity is the token's
+ * subject, or, for a cascade credential, the handler it names.
+ */
 export function jwtServiceTokens(options: {
-  jwksUrl: string;
-  issuer: string;
+  jwksUrls: readonly string[];
+  issuers: readonly string[];
   audience: string;
 }): ServiceTokenVerifier {
   const verifier = createTokenVerifier({
-    jwksUrls: [options.jwksUrl],
-    issuer: options.issuer,
+    jwksUrls: [...options.jwksUrls],
+    issuer: [...options.issuers],
     audience: options.audience,
   });
   return {
     async verify(token, signal) {
+      const cascade = CASCADE_CREDENTIAL.exec(token);
+      const jwt = cascade?.[2] ?? token;
       try {
-        const claims = await verifier.verify(token, { signal });
+        const claims = await verifier.verify(jwt, { requiredScopes: [MH_WRITE_SCOPE], signal });
         if (claims.principal !== 'service') throw MediaError.unauthorized('not a service token');
-        return { handlerId: asHandlerId(claims.subject) };
+        return { handlerId: asHandlerId(cascade?.[1] ?? claims.subject) };
       } catch (error) {
+        if (isMediaError(error)) throw error;
         throw MediaError.unauthorized(error instanceof Error ? error.message : 'invalid service token');
       }
     },

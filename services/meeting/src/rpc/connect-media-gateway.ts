@@ -18,8 +18,11 @@ import { mediaStreamOf } from '../signaling/wire.ts';
 
 export interface ConnectMediaGatewayOptions {
   readonly httpVersion?: '1.1' | '2';
-  /** Bearer token presented to media handlers (undefined: none). */
-  readonly serviceToken?: () => string | undefined;
+  /**
+   * Bearer token presented to media handlers (undefined: none), asked for on every call (a token source caches and
+   * refreshes it). The same token goes to the handler told to dial a peer, for the peer to accept the cascade.
+   */
+  readonly serviceToken?: () => string | undefined | Promise<string | undefined>;
 }
 
 export class ConnectMediaGateway implements MediaHandlerGateway {
@@ -43,10 +46,10 @@ export class ConnectMediaGateway implements MediaHandlerGateway {
         source === undefined
           ? []
           : [
-              (next) => (req) => {
-                const token = source();
+              (next) => async (req) => {
+                const token = await source();
                 if (token !== undefined) req.header.set('authorization', `Bearer ${token}`);
-                return next(req);
+                return await next(req);
               },
             ];
       client = createClient(
@@ -109,9 +112,11 @@ export class ConnectMediaGateway implements MediaHandlerGateway {
   ): Promise<void> {
     const peer = this.#handlers.get(request.peer);
     if (peer === undefined) throw MeetingError.unavailable(`unknown media handler ${request.peer}`);
+    const serviceToken = (await this.#options.serviceToken?.()) ?? '';
     await this.#client(handlerId).setupCascade(
       {
         meetingId: request.meetingId,
+        serviceToken,
         peerHandlerId: request.peer,
         peerMediaUrl: peer.mediaUrl,
         peerServerCertificateHashes: [...(peer.serverCertificateHashes ?? [])],

@@ -7,7 +7,8 @@ import type { RoomLogger } from '../signaling/room-types.ts';
 
 export interface GlobalControllerLinkOptions {
   readonly url: string;
-  readonly serviceToken?: string;
+  /** Bearer token for every call (a token source caches and refreshes it); undefined: none. */
+  readonly serviceToken?: () => Promise<string>;
   readonly controllerId: string;
   readonly region: string;
   readonly endpoint: string;
@@ -52,9 +53,9 @@ export class GlobalControllerLink implements AsyncDisposable {
           token === undefined
             ? []
             : [
-                (next) => (req) => {
-                  req.header.set('authorization', `Bearer ${token}`);
-                  return next(req);
+                (next) => async (req) => {
+                  req.header.set('authorization', `Bearer ${await token()}`);
+                  return await next(req);
                 },
               ],
       }),
