@@ -76,6 +76,9 @@ await joinOnce(leakPage);
 const heapBefore = await heapMb(cdp);
 for (let i = 0; i < cycles; i++) await joinOnce(leakPage);
 const heapAfter = await heapMb(cdp);
+const unclosed = await leakPage.evaluate(() =>
+  (window as unknown as { __unclosed: () => Record<string, number> }).__unclosed(),
+);
 console.log(
   `${cycles} join/leave cycles: heap ${heapBefore} -> ${heapAfter} MB, unclosed-object warnings: ${warnings.length}`,
 );
@@ -92,6 +95,7 @@ const result = {
     heap_mb_before: heapBefore,
     heap_mb_after: heapAfter,
     unclosed_warnings: warnings.length,
+    frames_received_not_closed: unclosed,
     examples: warnings.slice(0, 3),
   },
   measured_at: new Date().toISOString(),

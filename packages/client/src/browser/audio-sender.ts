@@ -2,7 +2,7 @@
 // of each frame in the frame header (the handler's active-speaker input). AudioData closed after use.
 import type { LocalPublication } from '../meeting/local-publication.ts';
 import { Scope } from '../core/scope.ts';
-import { drainAndCancel } from './drain-and-cancel.ts';
+import { endTrackReading } from './drain-and-cancel.ts';
 import { trackProcessor } from './webcodecs-types.ts';
 
 /** RFC 6464 level: 0 (0 dBov, loudest) .. 127 (silence). */
@@ -52,8 +52,10 @@ export class AudioSender implements AsyncDisposable {
       if (encoder.state !== 'closed') encoder.close();
     });
     const Processor = trackProcessor();
-    const reader = new Processor<AudioData>({ track }).readable.getReader();
-    this.#scope.defer(() => drainAndCancel(reader));
+    // A clone of our own: stopping it ends the processor's stream without touching the caller's track.
+    const own = track.clone();
+    const reader = new Processor<AudioData>({ track: own }).readable.getReader();
+    this.#scope.defer(() => endTrackReading(own, reader, () => this.done));
     this.done = this.#pump(reader);
   }
 

@@ -21,3 +21,29 @@ export async function drainAndCancel<T extends { close(): void }>(
   }
   await reader.cancel().catch(() => undefined);
 }
+
+/**
+ * Ends a processor's stream the clean way: stopping the (sender-owned clone of the) track makes the stream deliver
+ * what it has queued and then finish, and the pump closes each of those frames. Falls back to drain-and-cancel when
+ * the pump does not finish within `graceMs`.
+ */
+export async function endTrackReading<T extends { close(): void }>(
+  track: MediaStreamTrack,
+  reader: ReadableStreamDefaultReader<T>,
+  pumpDone: () => Promise<void>,
+  graceMs = 1_000,
+): Promise<void> {
+  track.stop();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const finished = await Promise.race([
+    pumpDone().then(() => true),
+    new Promise<boolean>(
+      (resolve) =>
+        (timer = setTimeout(() => {
+          resolve(false);
+        }, graceMs)),
+    ),
+  ]);
+  clearTimeout(timer);
+  if (!finished) await drainAndCancel(reader);
+}

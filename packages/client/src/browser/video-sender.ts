@@ -2,7 +2,7 @@
 // right after it is handed to the encoder (or dropped); the encoder is closed with the sender.
 import type { LocalPublication } from '../meeting/local-publication.ts';
 import { Scope } from '../core/scope.ts';
-import { drainAndCancel } from './drain-and-cancel.ts';
+import { endTrackReading } from './drain-and-cancel.ts';
 import { trackProcessor, webCodecsVideoCodec } from './webcodecs-types.ts';
 
 export interface VideoSenderOptions {
@@ -66,8 +66,10 @@ export class VideoSender implements AsyncDisposable {
       }),
     );
     const Processor = trackProcessor();
-    const reader = new Processor<VideoFrame>({ track, maxBufferSize: 2 }).readable.getReader();
-    this.#scope.defer(() => drainAndCancel(reader));
+    // A clone of our own: stopping it ends the processor's stream without touching the caller's track.
+    const own = track.clone();
+    const reader = new Processor<VideoFrame>({ track: own, maxBufferSize: 2 }).readable.getReader();
+    this.#scope.defer(() => endTrackReading(own, reader, () => this.done));
     this.done = this.#pump(reader);
   }
 
