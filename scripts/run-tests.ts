@@ -6,9 +6,12 @@ import { spawnSync } from 'node:child_process';
 // Globs and filters are relative to the repository root, wherever npm runs this from.
 process.chdir(new URL('..', import.meta.url).pathname);
 const filters = process.argv.slice(2);
-const files = globSync(['{packages,services,apps}/*/{src,test}/**/*.test.ts', 'scripts/**/*.test.ts'], {
-  exclude: (f) => f.includes('node_modules'),
-})
+const files = globSync(
+  ['{packages,services,apps}/*/{src,test}/**/*.test.ts', 'infra/test/**/*.test.ts', 'scripts/**/*.test.ts'],
+  {
+    exclude: (f) => f.includes('node_modules'),
+  },
+)
   .filter((f) => filters.length === 0 || filters.some((flt) => f.includes(flt)))
   .sort();
 
