@@ -74,7 +74,15 @@ relay.on('message', (msg, rinfo) => {
 await new Promise<void>((resolve) => relay.bind(0, '127.0.0.1', resolve));
 
 process.on('message', (m: { cmd: string }) => {
-  if (m.cmd === 'stats') process.send?.({ cpu: process.cpuUsage(), datagrams, streamBytes });
+  if (m.cmd === 'stats') {
+    let packetsSent = 0;
+    let packetsReceived = 0;
+    for (const c of server.connectionStats()) {
+      packetsSent += c.packetsSent;
+      packetsReceived += c.packetsReceived;
+    }
+    process.send?.({ cpu: process.cpuUsage(), datagrams, streamBytes, packetsSent, packetsReceived });
+  }
   if (m.cmd === 'stop') {
     relay.close();
     void server.close().then(() => process.exit(0));

@@ -35,6 +35,9 @@ interface ServerStats {
   cpu: NodeJS.CpuUsage;
   datagrams: number;
   streamBytes: number;
+  /** QUIC packets over all of the server's connections. */
+  packetsSent: number;
+  packetsReceived: number;
 }
 
 interface Sample {
@@ -43,6 +46,7 @@ interface Sample {
   serverDatagrams: number;
   serverStreamBytes: number;
   serverCpuMs: number;
+  serverPackets: number;
   echoed: number;
 }
 
@@ -71,6 +75,8 @@ async function phase(
   run: (until: number) => Promise<{ clientCount: number; echoed?: number }>,
 ): Promise<Sample[]> {
   if (!PHASES.has(name)) return [];
+  // Let queues from the previous phase drain, so they are not counted here.
+  await new Promise((resolve) => setTimeout(resolve, 500));
   await run(performance.now() + WARMUP_MS);
   const samples: Sample[] = [];
   for (let i = 0; i < RUNS; i++) {
@@ -87,8 +93,10 @@ async function phase(
       serverDatagrams: after.datagrams - before.datagrams,
       serverStreamBytes: after.streamBytes - before.streamBytes,
       serverCpuMs: cpuMs(before.cpu, after.cpu),
+      serverPackets: after.packetsSent + after.packetsReceived - before.packetsSent - before.packetsReceived,
     });
   }
+  if (process.env.BENCH_DEBUG) console.error(name, JSON.stringify(samples));
   return samples;
 }
 
@@ -119,81 +127,98 @@ async function sendOneWayBatched(session: Session, until: number): Promise<numbe
 }
 
 /**
- * Closed-loop echo: keeps WINDOW datagrams in flight per peer and sends more as echoes come back, so the figure
- * is what the path sustains, not how much an overloaded sender loses. Datagrams not echoed within 50 ms are
- * written off as lost so the window never stalls.
+ * Closed-loop echo driven by the echoes themselves (no polling loop competing with the server for CPU): keeps
+ * WINDOW datagrams in flight per peer and sends as many more as come back. When nothing came back for 250 ms
+ * the window is written off as lost, so it never stalls (not sooner: an overloaded client must not pile up more).
  */
-async function closedLoopEcho(
-  send: (n: number) => void,
-  echoed: () => number,
-  until: number,
-): Promise<{ sent: number; echoed: number }> {
-  const start = echoed();
-  let sent = 0;
-  let written = 0;
-  let lastProgress = performance.now();
-  let lastEchoed = 0;
-  while (performance.now() < until) {
-    const now = performance.now();
-    const got = echoed() - start;
-    if (got !== lastEchoed) {
-      lastEchoed = got;
-      lastProgress = now;
-    } else if (now - lastProgress > 50) {
-      written = sent - got;
-      lastProgress = now;
-    }
-    const room = WINDOW - (sent - got - written);
-    if (room > 0) {
-      send(room);
-      sent += room;
-    }
-    await tick();
+class ClosedLoop {
+  sent = 0;
+  echoed = 0;
+  #written = 0;
+  #lastProgress = performance.now();
+  #running = false;
+  readonly #send: (n: number) => void;
+
+  constructor(send: (n: number) => void) {
+    this.#send = send;
   }
-  return { sent, echoed: echoed() - start };
+
+  onEcho(n: number): void {
+    if (!this.#running) return;
+    this.echoed += n;
+    this.#lastProgress = performance.now();
+    this.#refill();
+  }
+
+  async run(until: number): Promise<{ sent: number; echoed: number }> {
+    this.sent = 0;
+    this.echoed = 0;
+    this.#written = 0;
+    this.#lastProgress = performance.now();
+    this.#running = true;
+    this.#refill();
+    while (performance.now() < until) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      if (performance.now() - this.#lastProgress > 250) {
+        this.#written = this.sent - this.echoed;
+        this.#lastProgress = performance.now();
+        this.#refill();
+      }
+    }
+    this.#running = false;
+    return { sent: this.sent, echoed: this.echoed };
+  }
+
+  #refill(): void {
+    const room = WINDOW - (this.sent - this.echoed - this.#written);
+    if (room <= 0) return;
+    this.sent += room;
+    this.#send(room);
+  }
 }
 
 /** Echo through the W3C streams: one writer.write per datagram, reader.read per echo. */
-function streamEcho(session: Session): (until: number) => Promise<{ sent: number; echoed: number }> {
-  let got = 0;
+function streamEcho(session: Session): ClosedLoop {
+  const writer = session.datagrams.writable.getWriter();
+  const payload = new Uint8Array(DATAGRAM);
+  const loop = new ClosedLoop((n) => {
+    for (let i = 0; i < n; i++) void writer.write(payload).catch(() => undefined);
+  });
   const reader = session.datagrams.readable.getReader();
   void (async () => {
     for (;;) {
       const { done } = await reader.read();
       if (done) return;
-      got++;
+      loop.onEcho(1);
     }
   })().catch(() => undefined);
-  const payload = new Uint8Array(DATAGRAM);
-  return async (until) => {
-    const writer = session.datagrams.writable.getWriter();
-    const r = await closedLoopEcho(
-      (n) => {
-        for (let i = 0; i < n; i++) void writer.write(payload).catch(() => undefined);
-      },
-      () => got,
-      until,
-    );
-    writer.releaseLock();
-    return r;
-  };
+  return loop;
 }
 
-/** Echo through the fast path: sendDatagrams per burst, onDatagrams batches. */
-function batchedEcho(session: Session): (until: number) => Promise<{ sent: number; echoed: number }> {
-  let got = 0;
-  session.onDatagrams?.((batch) => {
-    got += batch.length;
-  });
+/** Echo through the fast path: sendDatagrams per refill, onDatagrams batches. */
+function batchedEcho(session: Session): ClosedLoop {
   const payloads = Array.from({ length: WINDOW }, () => new Uint8Array(DATAGRAM));
-  return (until) =>
-    closedLoopEcho(
-      (n) => {
-        session.sendDatagrams?.(payloads.slice(0, n));
-      },
-      () => got,
-      until,
-    );
+  const loop = new ClosedLoop((n) => {
+    session.sendDatagrams?.(payloads.slice(0, n));
+  });
+  session.onDatagrams?.((batch) => {
+    loop.onEcho(batch.length);
+  });
+  return loop;
+}
+
+/** Echo through the plain UDP relay: one socket per peer. */
+async function udpEcho(relayPort: number): Promise<{ socket: dgram.Socket; loop: ClosedLoop }> {
+  const socket = dgram.createSocket({ type: 'udp4', recvBufferSize: 4 << 20, sendBufferSize: 4 << 20 });
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+  const payload = Buffer.alloc(DATAGRAM);
+  const loop = new ClosedLoop((n) => {
+    for (let i = 0; i < n; i++) socket.send(payload, relayPort, '127.0.0.1');
+  });
+  socket.on('message', () => {
+    loop.onEcho(1);
+  });
+  return { socket, loop };
 }
 
 async function upload(session: Session, until: number): Promise<number> {
@@ -207,21 +232,6 @@ async function upload(session: Session, until: number): Promise<number> {
   }
   await writer.close().catch(() => undefined);
   return sent;
-}
-
-async function udpSockets(n: number): Promise<{ sockets: dgram.Socket[]; counts: number[] }> {
-  const counts = Array.from({ length: n }, () => 0);
-  const sockets = await Promise.all(
-    counts.map(async (_, i) => {
-      const socket = dgram.createSocket({ type: 'udp4', recvBufferSize: 4 << 20, sendBufferSize: 4 << 20 });
-      await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
-      socket.on('message', () => {
-        counts[i] = (counts[i] ?? 0) + 1;
-      });
-      return socket;
-    }),
-  );
-  return { sockets, counts };
 }
 
 const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
@@ -239,6 +249,8 @@ function oneWayFigures(samples: Sample[]) {
       2,
     ),
     perServerCoreSecond: Math.round(median(samples.map((s) => s.serverDatagrams / (s.serverCpuMs / 1000)))),
+    /** QUIC packets the server sent and received per datagram (1 plus ACKs). */
+    serverPacketsPerDatagram: +median(samples.map((s) => s.serverPackets / s.serverDatagrams)).toFixed(2),
   };
 }
 
@@ -249,6 +261,8 @@ function echoFigures(samples: Sample[]) {
     /** Server CPU per echoed datagram (one in, one out). */
     serverCpuUsPerEcho: +median(samples.map((s) => (1000 * s.serverCpuMs) / s.echoed)).toFixed(2),
     echoesPerServerCoreSecond: Math.round(median(samples.map((s) => s.echoed / (s.serverCpuMs / 1000)))),
+    /** QUIC packets in and out per echo (2 plus ACK-only packets; 0 for the UDP relay, which has none). */
+    serverPacketsPerEcho: +median(samples.map((s) => s.serverPackets / s.echoed)).toFixed(2),
   };
 }
 
@@ -282,33 +296,20 @@ for (const sessions of SESSION_COUNTS) {
   }));
   const streamEchoes = echoes.map(streamEcho);
   const echoed = await phase('echo', child, async (until) =>
-    sumEcho(await Promise.all(streamEchoes.map((run) => run(until)))),
+    sumEcho(await Promise.all(streamEchoes.map((loop) => loop.run(until)))),
   );
   const batchedRuns = batchedEchoes.map(batchedEcho);
   const echoedBatched = await phase('echoBatched', child, async (until) =>
-    sumEcho(await Promise.all(batchedRuns.map((run) => run(until)))),
+    sumEcho(await Promise.all(batchedRuns.map((loop) => loop.run(until)))),
   );
   const streams = await phase('upload', child, async (until) => ({
     clientCount: sum(await Promise.all(sinks.map((s) => upload(s, until)))),
   }));
-  const { sockets, counts } = await udpSockets(sessions);
-  const payload = Buffer.alloc(DATAGRAM);
+  const udp = await Promise.all(Array.from({ length: sessions }, () => udpEcho(ready.relayPort)));
   const relay = await phase('udpRelay', child, async (until) =>
-    sumEcho(
-      await Promise.all(
-        sockets.map((socket, i) =>
-          closedLoopEcho(
-            (n) => {
-              for (let k = 0; k < n; k++) socket.send(payload, ready.relayPort, '127.0.0.1');
-            },
-            () => counts[i] ?? 0,
-            until,
-          ),
-        ),
-      ),
-    ),
+    sumEcho(await Promise.all(udp.map(({ loop }) => loop.run(until)))),
   );
-  for (const socket of sockets) socket.close();
+  for (const { socket } of udp) socket.close();
   const stats = sinks[0]?.stats();
   for (const s of [...sinks, ...batchedSinks, ...echoes, ...batchedEchoes]) s.close();
 
