@@ -141,7 +141,7 @@ export async function connectWithInternals(
     };
     options.signal?.addEventListener('abort', onAbort, { once: true });
     socket.on('message', (msg, rinfo) => {
-      h3.receive(msg, { host: rinfo.address, port: rinfo.port });
+      h3.receive(msg, rinfo.address, rinfo.port);
     });
     socket.on('error', (err) => {
       logger.warn({ err: String(err) }, 'udp socket error');

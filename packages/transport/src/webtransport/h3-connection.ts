@@ -68,6 +68,7 @@ export class H3Connection implements RouterHost, SessionHost, RequestOwner, Open
   readonly #waiters = new WriteWaiters();
   readonly #datagrams: H3Datagrams;
   readonly #pump: PacketPump;
+  readonly #recvInfo: { from: Host; to: Host };
   readonly readBuffer = new Uint8Array(64 * 1024);
   readonly #ids: LocalStreamIds;
   #established = false;
@@ -87,6 +88,7 @@ export class H3Connection implements RouterHost, SessionHost, RequestOwner, Open
     this.conn = options.conn;
     this.remote = options.remote;
     this.#ids = new LocalStreamIds(options.role);
+    this.#recvInfo = { from: options.remote, to: options.local };
     this.#pump = new PacketPump(
       options.conn,
       options.slab,
@@ -110,10 +112,14 @@ export class H3Connection implements RouterHost, SessionHost, RequestOwner, Open
     return this.#sessions.size;
   }
 
-  receive(packet: Uint8Array, from: Host): void {
+  /** A UDP packet from `host`:`port` (normally the peer's address, whose RecvInfo is kept rather than rebuilt). */
+  receive(packet: Uint8Array, host: string, port: number): void {
     if (this.#finished) return;
+    let info = this.#recvInfo;
+    if (info.from.host !== host || info.from.port !== port)
+      info = { from: { host, port }, to: this.#o.local };
     try {
-      this.conn.recv(packet, { from, to: this.#o.local });
+      this.conn.recv(packet, info);
     } catch (e) {
       // A packet quiche cannot use (bad crypto, wrong state) is dropped, as RFC 9000 says.
       this.#o.logger.debug({ err: String(e) }, 'quic packet dropped');

@@ -84,7 +84,7 @@ export class WebTransportServer implements AsyncDisposable {
     const host = options.host ?? '127.0.0.1';
     this.#socket = createUdpSocket(host.includes(':') ? 'udp6' : 'udp4');
     this.#socket.on('message', (msg, rinfo) => {
-      this.#onPacket(msg, { host: rinfo.address, port: rinfo.port });
+      this.#onPacket(msg, rinfo.address, rinfo.port);
     });
     this.#socket.on('error', (err) => {
       this.#logger.warn({ err: String(err) }, 'udp socket error');
@@ -233,16 +233,17 @@ export class WebTransportServer implements AsyncDisposable {
     this.#renewTimer.unref();
   }
 
-  #onPacket(msg: Buffer, from: Host): void {
+  #onPacket(msg: Buffer, host: string, port: number): void {
     // Fast path: a short-header packet carries our 20-byte connection id right after the first byte, so the
     // established connection is found without asking quiche to parse the header.
     if (msg.length > quiche.MAX_CONN_ID_LEN && ((msg[0] ?? 0) & 0x80) === 0) {
       const known = this.#byCid.get(msg.toString('latin1', 1, 1 + quiche.MAX_CONN_ID_LEN));
       if (known) {
-        known.receive(msg, from);
+        known.receive(msg, host, port);
         return;
       }
     }
+    const from: Host = { host, port };
     let header: ReturnType<typeof quiche.Header.fromSlice>;
     try {
       header = quiche.Header.fromSlice(msg, quiche.MAX_CONN_ID_LEN);
@@ -266,7 +267,7 @@ export class WebTransportServer implements AsyncDisposable {
       if (!conn) return;
       this.#byCid.set(key, conn);
     }
-    conn.receive(msg, from);
+    conn.receive(msg, host, port);
   }
 
   #accept(odcid: Uint8Array, from: Host): H3Connection | undefined {
