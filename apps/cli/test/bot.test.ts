@@ -73,7 +73,7 @@ test('two bots join one meeting over QUIC, publish, and see each other’s strea
       10_000,
       'each bot to see the other with a camera and an audio stream',
     );
-    assert.equal(a.meeting?.participants[0]?.participantId, b.participantId);
+    assert.equal(a.meeting.participants.at(0)?.participantId, b.participantId);
     await fleet.until(
       (f) => f.bots.every((bot) => (bot.meeting?.layoutSlots ?? []).some((s) => s.kind === 'camera')),
       10_000,
