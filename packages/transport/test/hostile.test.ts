@@ -64,7 +64,7 @@ describe('hostile peers', () => {
     try {
       const healthy = await t.connect();
       const bad = await rawClient(t);
-      bad.connection.rawWrite(2, encodeFrame(FRAME.HEADERS, new Uint8Array([0, 0])), false);
+      bad.connection.raw.write(2, encodeFrame(FRAME.HEADERS, new Uint8Array([0, 0])), false);
       const info = await within(bad.session.closed, 5000, 'offender closed');
       assert.match(info.reason, new RegExp(`error ${hex(H3_CODES.FRAME_UNEXPECTED)}`));
       await assertHealthy(healthy, 'after bad frame');
@@ -79,8 +79,8 @@ describe('hostile peers', () => {
     try {
       const healthy = await t.connect();
       const bad = await rawClient(t);
-      const id = bad.connection.rawNextStreamId(true);
-      bad.connection.rawWrite(id, encodeFrame(FRAME.HEADERS, new Uint8Array(4000)), false);
+      const id = bad.connection.raw.nextStreamId(true);
+      bad.connection.raw.write(id, encodeFrame(FRAME.HEADERS, new Uint8Array(4000)), false);
       const info = await within(bad.session.closed, 5000, 'offender closed');
       assert.match(info.reason, new RegExp(`error ${hex(H3_CODES.EXCESSIVE_LOAD)}`));
       await assertHealthy(healthy, 'after oversized header');
@@ -97,7 +97,7 @@ describe('hostile peers', () => {
       const bad = await rawClient(t);
       // CLOSE_WEBTRANSPORT_SESSION must carry at least a 4-byte code; this one carries 2 bytes.
       const capsule = Uint8Array.from([...encodeVarint(CAPSULE.CLOSE_WEBTRANSPORT_SESSION), 2, 0, 1]);
-      bad.connection.rawWrite(0, encodeFrame(FRAME.DATA, capsule), false);
+      bad.connection.raw.write(0, encodeFrame(FRAME.DATA, capsule), false);
       const serverSide = t.sessions[1];
       assert.ok(serverSide);
       const serverInfo = await within(serverSide.closed, 5000, 'server session ends');
@@ -116,8 +116,8 @@ describe('hostile peers', () => {
     try {
       const c = await rawClient(t);
       const grease = Uint8Array.from([...encodeVarint(0x29 * 0x1f + 0x21), 3, 1, 2, 3]);
-      c.connection.rawWrite(0, encodeFrame(FRAME.DATA, grease), false);
-      c.connection.rawWrite(0, encodeFrame(0x21, new Uint8Array(5)), false); // reserved frame type
+      c.connection.raw.write(0, encodeFrame(FRAME.DATA, grease), false);
+      c.connection.raw.write(0, encodeFrame(0x21, new Uint8Array(5)), false); // reserved frame type
       await assertHealthy(c.session, 'after grease');
       c.session.close();
     } finally {
@@ -129,7 +129,7 @@ describe('hostile peers', () => {
     const t = await startEchoServer();
     try {
       const c = await rawClient(t);
-      const id = c.connection.rawNextStreamId(false);
+      const id = c.connection.raw.nextStreamId(false);
       // A WebTransport uni stream (0x54) naming session 400, which does not exist.
       const stream = new QuicStream(c.connection, id, {
         read: false,
@@ -166,8 +166,8 @@ describe('hostile peers', () => {
     try {
       const healthy = await t.connect();
       const bad = await rawClient(t);
-      const id = bad.connection.rawNextStreamId(false);
-      bad.connection.rawWrite(id, Uint8Array.from([0x40, 0x54, ...encodeVarint(2)]), false);
+      const id = bad.connection.raw.nextStreamId(false);
+      bad.connection.raw.write(id, Uint8Array.from([0x40, 0x54, ...encodeVarint(2)]), false);
       const info = await within(bad.session.closed, 5000, 'offender closed');
       assert.match(info.reason, new RegExp(`error ${hex(H3_CODES.ID_ERROR)}`));
       await assertHealthy(healthy, 'after id error');

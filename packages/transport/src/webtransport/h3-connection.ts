@@ -11,16 +11,15 @@ import { peerSupportsWebTransport, type Settings } from '../h3/settings.ts';
 import { connectionStats, describeConnectionEnd } from './connection-info.ts';
 import { ConnectionTimers } from './connection-timers.ts';
 import { controlStreamOpening } from './control-stream.ts';
+import type { H3ConnectionOptions, Role } from './h3-connection-options.ts';
 import { H3Datagrams } from './h3-datagrams.ts';
 import { LocalStreamIds } from './local-stream-ids.ts';
 import { PacketPump } from './packet-pump.ts';
-import type { SendSlab } from './send-slab.ts';
+import { RawAccess } from './raw-access.ts';
 import { SessionTable } from './session-table.ts';
 import { StreamOutbox } from './stream-outbox.ts';
 import { WriteWaiters } from './write-waiters.ts';
-import type { FlushScheduler } from './flush-scheduler.ts';
 import type { TransportLimits } from './limits.ts';
-import type { TransportLogger } from './logger.ts';
 import { QuicSession, type SessionHost } from './quic-session.ts';
 import type { QuicStream } from './quic-stream.ts';
 import { openLocalStream, type OpenerHost } from './stream-opener.ts';
@@ -28,29 +27,7 @@ import { StreamRouter, type RouterHost } from './stream-router.ts';
 import { RequestStream, type RequestOwner } from './request-stream.ts';
 import { TransportError } from './transport-error.ts';
 
-export type Role = 'server' | 'client';
-
-export interface H3ConnectionOptions {
-  role: Role;
-  conn: Connection;
-  local: Host;
-  remote: Host;
-  scheduler: FlushScheduler;
-  limits: TransportLimits;
-  logger: TransportLogger;
-  sendPacket(packet: Uint8Array, to: Host): void;
-  /** Where outgoing packets are written; one per socket, shared by its connections. */
-  slab: SendSlab;
-  /** Server: decides on a CONNECT and is told about the session it created. */
-  onRequest?: (request: SessionRequest) => Promise<{ accept: true } | { accept: false; status: number }>;
-  onSession?: (session: QuicSession, request: SessionRequest) => void;
-  /** Client: checks the peer certificate once the handshake completes; false closes the connection. */
-  verifyPeer?: (chain: readonly Uint8Array[]) => boolean;
-  /** Client: the session request to send once the peer's SETTINGS arrived. */
-  connectFields?: () => Uint8Array | undefined;
-  onClientResult?: (result: QuicSession | TransportError) => void;
-  onClosed(connection: H3Connection): void;
-}
+export type { H3ConnectionOptions, Role } from './h3-connection-options.ts';
 
 const CLOSE_GRACE_MS = 2000;
 const utf8 = new TextEncoder();
@@ -308,24 +285,18 @@ export class H3Connection implements RouterHost, SessionHost, RequestOwner, Open
     this.#connectionError(error);
   }
 
-  // ---- test support: lets integration tests act as a hostile peer on a real connection ----
-
-  /** Allocates the next locally initiated stream id without any WebTransport preamble. */
-  rawNextStreamId(bidi: boolean): number {
-    return this.#ids.next(bidi);
-  }
-
-  /** Queues raw bytes on a stream, bypassing all framing. */
-  rawWrite(id: number, data: Uint8Array, fin: boolean): void {
-    this.write(id, data, fin);
-  }
-
-  /** Sends a raw QUIC datagram (no quarter-stream-id added). */
-  rawDatagram(data: Uint8Array): boolean {
-    if (this.conn.isDgramSendQueueFull()) return false;
-    this.conn.dgramSend(data);
-    this.scheduleFlush();
-    return true;
+  /** Test support: lets integration tests act as a hostile peer on this real connection. */
+  get raw(): RawAccess {
+    return new RawAccess(
+      this.conn,
+      this.#ids,
+      (id, data, fin) => {
+        this.write(id, data, fin);
+      },
+      () => {
+        this.scheduleFlush();
+      },
+    );
   }
 
   // ---- lifecycle ----
