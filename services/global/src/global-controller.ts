@@ -1,10 +1,14 @@
+import type { Socket } from 'node:net';
 import {
   createHttpApp,
   createLogger,
   createMetrics,
   createOpsServer,
+  createTracing,
   type BoundAddress,
   type Logger,
+  type Metrics,
+  type Tracing,
 } from '@darktower/service-kit';
 import type { FastifyInstance } from 'fastify';
 import type { GlobalConfig } from './config.ts';
@@ -24,37 +28,67 @@ export interface GlobalController extends AsyncDisposable {
   readonly app: FastifyInstance;
   readonly module: GlobalModule;
   readonly logger: Logger;
+  readonly tracing: Tracing;
+  readonly metrics: Metrics;
 }
 
 export type BuildGlobalControllerOptions = Partial<
   Pick<GlobalModuleOptions, 'verifier' | 'peer' | 'signal'>
 > & {
+  /** Give it `traceIds: () => tracing.activeIds()` of the same tracing so log lines carry trace/span ids. */
   readonly logger?: Logger;
+  /**
+   * Spans of this service (main.ts builds it from OTEL_TRACES_EXPORTER and friends). Default: exporter `none` (ids
+   * for propagation and log correlation, nothing exported). Closed with the controller.
+   */
+  readonly tracing?: Tracing;
 };
 
 export async function buildGlobalController(
   config: GlobalConfig,
   options: BuildGlobalControllerOptions = {},
 ): Promise<GlobalController> {
-  const logger = options.logger ?? createLogger({ component: 'gc-service', level: config.logLevel });
+  const tracing = options.tracing ?? createTracing({ serviceName: 'gc-service', exporter: 'none' });
+  const logger =
+    options.logger ??
+    createLogger({ component: 'gc-service', level: config.logLevel, traceIds: () => tracing.activeIds() });
   const metrics = createMetrics({
     prefix: 'dt_gc_',
     processMetrics: true,
     defaultLabels: { region: config.region },
   });
-  const module = await createGlobalModule(config, {
-    logger,
-    metrics,
-    ...(options.verifier === undefined ? {} : { verifier: options.verifier }),
-    ...(options.peer === undefined ? {} : { peer: options.peer }),
-    ...(options.signal === undefined ? {} : { signal: options.signal }),
-  });
+  let module: GlobalModule;
+  try {
+    module = await createGlobalModule(config, {
+      logger,
+      metrics,
+      tracing,
+      ...(options.verifier === undefined ? {} : { verifier: options.verifier }),
+      ...(options.peer === undefined ? {} : { peer: options.peer }),
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+    });
+  } catch (error) {
+    await tracing.close();
+    throw error;
+  }
   const app = createHttpApp({
     logger,
     metrics,
     bodyLimit: 64 * 1024,
     trustProxy: config.trustProxy,
     logRequests: config.logLevel === 'debug' || config.logLevel === 'trace',
+    tracing,
+  });
+  // Open client connections to the API port (REST and the internal RPC share it).
+  const connections = metrics.gauge({
+    name: 'active_connections',
+    help: 'Open TCP connections to the API port',
+  });
+  app.server.on('connection', (socket: Socket) => {
+    connections.inc();
+    socket.once('close', () => {
+      connections.dec();
+    });
   });
   const ops = createOpsServer({
     host: config.opsHost,
@@ -92,6 +126,7 @@ export async function buildGlobalController(
     await app.ready();
   } catch (error) {
     await module.close(error);
+    await tracing.close();
     throw error;
   }
 
@@ -105,6 +140,7 @@ export async function buildGlobalController(
       await drained(5000);
       await ops.close();
       await module.close(reason);
+      await tracing.close();
       closed.resolve(undefined);
     })();
     return closing;
@@ -114,6 +150,8 @@ export async function buildGlobalController(
     app: app,
     module,
     logger,
+    tracing,
+    metrics,
     listen: async () => {
       await app.listen({ host: config.host, port: config.port });
       const address = app.server.address();

@@ -1,11 +1,12 @@
 import { fastifyConnectPlugin } from '@connectrpc/connect-fastify';
 import { createTokenVerifier, type TokenVerifier } from '@darktower/auth-verifier';
 import { migrate, openDatabase, type Database } from '@darktower/data';
-import { Scope, type Logger, type Metrics, type ReadinessCheck } from '@darktower/service-kit';
+import { Scope, type Logger, type Metrics, type ReadinessCheck, type Tracing } from '@darktower/service-kit';
 import type { FastifyInstance } from 'fastify';
 import type { GlobalConfig } from './config.ts';
-import { Authenticator } from './http/authenticator.ts';
+import { AUTH_FAILURE_REASONS, Authenticator } from './http/authenticator.ts';
 import { registerGlobalRoutes } from './http/global-routes.ts';
+import { createMeetingMetrics } from './http/meeting-metrics.ts';
 import { RequestRateLimiter } from './http/rate-limit.ts';
 import { connectRedis, type RedisClient } from './kv/redis-client.ts';
 import { MemorySharedCache, RedisSharedCache } from './kv/shared-cache.ts';
@@ -38,6 +39,8 @@ export interface GlobalModuleOptions {
   /** Replace the Meeting Controller client (defaults to Connect over HTTP). */
   readonly peer?: MeetingControllerPeer;
   readonly signal?: AbortSignal;
+  /** Spans for meeting operations and Meeting Controller calls (traceparent carried over the RPC). */
+  readonly tracing?: Tracing;
 }
 
 /**
@@ -114,7 +117,25 @@ export async function createGlobalModule(
         issuer: config.authIssuers,
         audience: config.authAudience,
       });
-    const authenticator = new Authenticator(verifier);
+    const authFailures = metrics.counter({
+      name: 'auth_failures_total',
+      help: 'Refused bearer tokens by reason (REST and RPC)',
+      labelNames: ['reason'],
+    });
+    // Pre-create the series so rate() works from the first failure and dashboards show zeros.
+    for (const reason of AUTH_FAILURE_REASONS) authFailures.inc({ reason }, 0);
+    const authenticator = new Authenticator(verifier, {
+      onFailure: (reason) => {
+        authFailures.inc({ reason });
+      },
+    });
+    const meetingMetrics = createMeetingMetrics(metrics);
+    const mcRpcSeconds = metrics.histogram({
+      name: 'mc_rpc_duration_seconds',
+      help: 'Calls to Meeting Controllers by method and outcome',
+      labelNames: ['method', 'outcome'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    });
     const staticToken = config.mcServiceToken;
     const serviceToken: ServiceTokenSource | undefined =
       config.clientId !== undefined && config.clientSecret !== undefined
@@ -132,6 +153,10 @@ export async function createGlobalModule(
       new ConnectMeetingControllerPeer({
         timeoutMs: config.mcRpcTimeout,
         ...(serviceToken === undefined ? {} : { serviceToken }),
+        ...(options.tracing === undefined ? {} : { tracing: options.tracing }),
+        onCall: (method, outcome, seconds) => {
+          mcRpcSeconds.observe({ method, outcome }, seconds);
+        },
       });
     const assigner = new MeetingAssigner({
       registry,
@@ -207,6 +232,8 @@ export async function createGlobalModule(
         defaultRateLimitPerMinute: config.rateLimitPerMinute,
         publicBaseUrl: config.publicBaseUrl,
         tenantBaseDomain: config.tenantBaseDomain,
+        ...(options.tracing === undefined ? {} : { tracing: options.tracing }),
+        meetingMetrics,
       });
       await app.register(fastifyConnectPlugin, {
         routes: globalControllerRoutes({

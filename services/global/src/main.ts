@@ -1,5 +1,11 @@
 // Runs the Global Controller as its own process: `node --conditions=source --import tsx services/global/src/main.ts`.
-import { installGracefulShutdown, isConfigError } from '@darktower/service-kit';
+import {
+  createLogger,
+  createTracing,
+  installGracefulShutdown,
+  isConfigError,
+  traceExporterFromEnv,
+} from '@darktower/service-kit';
 import { loadGlobalConfig } from './config.ts';
 import { buildGlobalController } from './global-controller.ts';
 
@@ -14,7 +20,14 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const gc = await buildGlobalController(config);
+  // OTEL_TRACES_EXPORTER (none by default, console, file with OTEL_TRACES_FILE, otlp with OTEL_EXPORTER_OTLP_*).
+  const tracing = createTracing({ serviceName: 'gc-service', ...traceExporterFromEnv(process.env) });
+  const logger = createLogger({
+    component: 'gc-service',
+    level: config.logLevel,
+    traceIds: () => tracing.activeIds(),
+  });
+  const gc = await buildGlobalController(config, { logger, tracing });
   installGracefulShutdown({
     logger: gc.logger,
     steps: [{ name: 'global-controller', run: () => gc.close('signal') }],

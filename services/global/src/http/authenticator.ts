@@ -1,6 +1,7 @@
 import {
   AuthError,
   bearerToken,
+  isAuthError,
   formatScope,
   hasScope,
   missingScopes,
@@ -9,7 +10,7 @@ import {
   type VerifiedClaims,
 } from '@darktower/auth-verifier';
 import { decodeJwt } from 'jose';
-import { GlobalError } from '../domain/errors.ts';
+import { GlobalError, isGlobalError } from '../domain/errors.ts';
 import type { Caller } from '../meetings/caller.ts';
 import { DEFAULT_TENANT } from '../tenants/tenant-host.ts';
 
@@ -35,10 +36,21 @@ export class Authenticator {
   readonly #verifier: TokenVerifier;
   readonly #cache = new Map<string, { claims: VerifiedClaims; tenant: string; until: number }>();
   readonly #now: () => number;
+  readonly #onFailure: (reason: AuthFailureReason) => void;
 
-  constructor(verifier: TokenVerifier, options: { now?: () => number } = {}) {
+  constructor(
+    verifier: TokenVerifier,
+    options: { now?: () => number; onFailure?: (reason: AuthFailureReason) => void } = {},
+  ) {
     this.#verifier = verifier;
     this.#now = options.now ?? Date.now;
+    this.#onFailure = options.onFailure ?? (() => undefined);
+  }
+
+  /** Reports a refusal by its stable reason (a metrics label: a closed set), then rethrows it. */
+  #refused(error: unknown): never {
+    this.#onFailure(failureReason(error));
+    throw error;
   }
 
   /**
@@ -76,6 +88,18 @@ export class Authenticator {
     tenant: string,
     options: AuthenticateOptions,
   ): Promise<Caller> {
+    try {
+      return await this.#authenticate(header, tenant, options);
+    } catch (error) {
+      this.#refused(error);
+    }
+  }
+
+  async #authenticate(
+    header: string | string[] | undefined,
+    tenant: string,
+    options: AuthenticateOptions,
+  ): Promise<Caller> {
     if (header === undefined && options.optional === true) return { kind: 'anonymous' };
     const token = bearerToken(header);
     if (token === undefined) throw GlobalError.unauthorized('A bearer token is required');
@@ -93,6 +117,14 @@ export class Authenticator {
 
   /** Service callers (Meeting Controllers over RPC): returns the verified client id. */
   async authenticateService(header: string | null | undefined, signal?: AbortSignal): Promise<string> {
+    try {
+      return await this.#authenticateService(header, signal);
+    } catch (error) {
+      this.#refused(error);
+    }
+  }
+
+  async #authenticateService(header: string | null | undefined, signal?: AbortSignal): Promise<string> {
     const token = bearerToken(header ?? undefined);
     if (token === undefined) throw GlobalError.unauthorized('A service bearer token is required');
     const claims = await this.#verifier.verify(
@@ -104,6 +136,38 @@ export class Authenticator {
     if (claims.principal !== 'service') throw GlobalError.forbidden('A service token is required');
     return claims.subject;
   }
+}
+
+/** Why a bearer token was refused: the verifier's reasons plus ours. Never user input. */
+export const AUTH_FAILURE_REASONS = [
+  'missing',
+  'malformed',
+  'oversized',
+  'alg_not_allowed',
+  'unknown_kid',
+  'bad_signature',
+  'expired',
+  'not_yet_valid',
+  'wrong_audience',
+  'wrong_issuer',
+  'jwks_unavailable',
+  'insufficient_scope',
+  'wrong_tenant',
+  'not_a_service',
+  'other',
+] as const;
+export type AuthFailureReason = (typeof AUTH_FAILURE_REASONS)[number];
+
+function failureReason(error: unknown): AuthFailureReason {
+  const known = (reason: string): AuthFailureReason =>
+    (AUTH_FAILURE_REASONS as readonly string[]).includes(reason) ? (reason as AuthFailureReason) : 'other';
+  if (isAuthError(error)) return known(error.reason);
+  if (isGlobalError(error)) {
+    if (error.code === 'UNAUTHORIZED') return 'missing';
+    const reason = error.details.reason;
+    return reason === 'wrong_tenant' ? 'wrong_tenant' : 'not_a_service';
+  }
+  return 'other';
 }
 
 /** Read after verification: the signature already covers it. */

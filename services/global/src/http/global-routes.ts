@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Scope } from '@darktower/auth-verifier';
-import { toErrorReply } from '@darktower/service-kit';
+import { toErrorReply, type Tracing } from '@darktower/service-kit';
 import type { FastifyBaseLogger, FastifyInstance, FastifyRequest, RawServerDefault } from 'fastify';
 import { GlobalError } from '../domain/errors.ts';
 import type { Caller } from '../meetings/caller.ts';
@@ -12,6 +12,7 @@ import type { Tenant } from '../tenants/tenant.ts';
 import type { TenantResolver } from '../tenants/tenant-resolver.ts';
 import type { JoinTokenIssuer } from '../tokens/join-token-issuer.ts';
 import { SCOPES, type Authenticator } from './authenticator.ts';
+import type { MeetingMetrics } from './meeting-metrics.ts';
 import { meetingInfoView, meetingUrl } from './meeting-views.ts';
 import { buildOpenApiDocument } from './openapi.ts';
 import type { RequestRateLimiter } from './rate-limit.ts';
@@ -34,6 +35,10 @@ export interface GlobalRoutesOptions {
   readonly prefixes?: readonly string[];
   /** Largest request body for these routes (bytes); default 16 KiB. */
   readonly bodyLimit?: number;
+  /** Each meeting operation runs in a span named as in architecture.md (`http_get_meeting_info`, ...). */
+  readonly tracing?: Tracing;
+  /** Meeting lifecycle counters. */
+  readonly meetingMetrics?: MeetingMetrics;
 }
 
 type TypedApp = FastifyInstance<
@@ -73,6 +78,9 @@ export async function registerGlobalRoutes(
       requiredScopes: scopes,
       optional,
     });
+  const tracing = options.tracing;
+  const traced = <T>(name: string, fn: () => Promise<T>): Promise<T> =>
+    tracing === undefined ? fn() : tracing.startActiveSpan(name, fn);
   const urlOf = (m: Parameters<typeof meetingUrl>[2]): string =>
     meetingUrl(options.publicBaseUrl, options.tenantBaseDomain, m);
   const openApi = buildOpenApiDocument({
@@ -117,97 +125,112 @@ export async function registerGlobalRoutes(
       scope.post(
         `${prefix}${r.createMeeting.path}`,
         { schema: r.createMeeting.schema, bodyLimit },
-        async (request, reply) => {
-          const who = await caller(request, [SCOPES.userWrite]);
-          const body = request.body;
-          const s = body.settings;
-          const created = await options.meetings.create(tenant(request), who, {
-            displayName: body.display_name,
-            ...(body.max_participants === undefined ? {} : { maxParticipants: body.max_participants }),
-            settings: {
-              ...(s?.enable_e2e_encryption === undefined
-                ? {}
-                : { enableE2eEncryption: s.enable_e2e_encryption }),
-              ...(s?.require_auth === undefined ? {} : { requireAuth: s.require_auth }),
-              ...(s?.recording_enabled === undefined ? {} : { recordingEnabled: s.recording_enabled }),
-            },
-          });
-          void reply.code(201);
-          return {
-            meeting_id: created.meeting.id,
-            meeting_code: created.meeting.code,
-            meeting_url: urlOf(created.meeting),
-            join_token: created.joinToken.token,
-            meeting_controller_url: created.controller.clientUrl,
-            meeting_controller_region: created.controller.region,
-            created_at: created.meeting.createdAt.toISOString(),
-          };
-        },
+        (request, reply) =>
+          traced('http_create_meeting', async () => {
+            const who = await caller(request, [SCOPES.userWrite]);
+            const body = request.body;
+            const s = body.settings;
+            const created = await options.meetings.create(tenant(request), who, {
+              displayName: body.display_name,
+              ...(body.max_participants === undefined ? {} : { maxParticipants: body.max_participants }),
+              settings: {
+                ...(s?.enable_e2e_encryption === undefined
+                  ? {}
+                  : { enableE2eEncryption: s.enable_e2e_encryption }),
+                ...(s?.require_auth === undefined ? {} : { requireAuth: s.require_auth }),
+                ...(s?.recording_enabled === undefined ? {} : { recordingEnabled: s.recording_enabled }),
+              },
+            });
+            options.meetingMetrics?.created.inc();
+            options.meetingMetrics?.joinTokens.inc({ role: 'host', caller: 'user' });
+            void reply.code(201);
+            return {
+              meeting_id: created.meeting.id,
+              meeting_code: created.meeting.code,
+              meeting_url: urlOf(created.meeting),
+              join_token: created.joinToken.token,
+              meeting_controller_url: created.controller.clientUrl,
+              meeting_controller_region: created.controller.region,
+              created_at: created.meeting.createdAt.toISOString(),
+            };
+          }),
       );
 
-      scope.get(`${prefix}${r.getMeeting.path}`, { schema: r.getMeeting.schema }, async (request) => {
-        const t = tenant(request);
-        const who = await caller(request, [SCOPES.userRead], true);
-        const info = await options.meetings.get(t, request.params.id);
-        // Without a token only meetings open to guests are visible (the guest join page needs their name).
-        if (who.kind === 'anonymous' && info.meeting.settings.requireAuth) throw GlobalError.unauthorized();
-        return meetingInfoView(info, urlOf(info.meeting));
-      });
+      scope.get(`${prefix}${r.getMeeting.path}`, { schema: r.getMeeting.schema }, (request) =>
+        traced('http_get_meeting_info', async () => {
+          const t = tenant(request);
+          const who = await caller(request, [SCOPES.userRead], true);
+          const info = await options.meetings.get(t, request.params.id);
+          // Without a token only meetings open to guests are visible (the guest join page needs their name).
+          if (who.kind === 'anonymous' && info.meeting.settings.requireAuth) throw GlobalError.unauthorized();
+          return meetingInfoView(info, urlOf(info.meeting));
+        }),
+      );
 
-      scope.get(`${prefix}${r.listMeetings.path}`, { schema: r.listMeetings.schema }, async (request) => {
-        const who = await caller(request, [SCOPES.userRead]);
-        const q = request.query;
-        const page = await options.meetings.list(tenant(request), who, {
-          ...(q.user_id === undefined ? {} : { userId: q.user_id }),
-          ...(q.active === undefined ? {} : { active: q.active === 'true' }),
-          ...(q.cursor === undefined ? {} : { after: decodeListCursor(q.cursor) }),
-          limit: q.limit === undefined ? DEFAULT_PAGE : Number(q.limit),
-        });
-        return {
-          meetings: page.meetings.map((m) => ({
-            meeting_id: m.id,
-            meeting_code: m.code,
-            display_name: m.displayName,
-            // Live counts belong to Meeting Controllers; listing does not fan out to them.
-            participant_count: 0,
-            created_at: m.createdAt.toISOString(),
-            ended_at: m.endedAt?.toISOString() ?? null,
-          })),
-          total: page.total,
-          next_cursor: page.next === undefined ? null : encodeListCursor(page.next),
-        };
-      });
+      scope.get(`${prefix}${r.listMeetings.path}`, { schema: r.listMeetings.schema }, (request) =>
+        traced('http_list_meetings', async () => {
+          const who = await caller(request, [SCOPES.userRead]);
+          const q = request.query;
+          const page = await options.meetings.list(tenant(request), who, {
+            ...(q.user_id === undefined ? {} : { userId: q.user_id }),
+            ...(q.active === undefined ? {} : { active: q.active === 'true' }),
+            ...(q.cursor === undefined ? {} : { after: decodeListCursor(q.cursor) }),
+            limit: q.limit === undefined ? DEFAULT_PAGE : Number(q.limit),
+          });
+          return {
+            meetings: page.meetings.map((m) => ({
+              meeting_id: m.id,
+              meeting_code: m.code,
+              display_name: m.displayName,
+              // Live counts belong to Meeting Controllers; listing does not fan out to them.
+              participant_count: 0,
+              created_at: m.createdAt.toISOString(),
+              ended_at: m.endedAt?.toISOString() ?? null,
+            })),
+            total: page.total,
+            next_cursor: page.next === undefined ? null : encodeListCursor(page.next),
+          };
+        }),
+      );
 
-      scope.delete(`${prefix}${r.endMeeting.path}`, { schema: r.endMeeting.schema }, async (request) => {
-        const who = await caller(request, [SCOPES.userWrite]);
-        const ended = await options.meetings.end(tenant(request), who, request.params.id);
-        return {
-          meeting_id: ended.id,
-          status: 'ended' as const,
-          ended_at: (ended.endedAt ?? new Date()).toISOString(),
-        };
-      });
+      scope.delete(`${prefix}${r.endMeeting.path}`, { schema: r.endMeeting.schema }, (request) =>
+        traced('http_end_meeting', async () => {
+          const who = await caller(request, [SCOPES.userWrite]);
+          const ended = await options.meetings.end(tenant(request), who, request.params.id);
+          options.meetingMetrics?.ended.inc();
+          return {
+            meeting_id: ended.id,
+            status: 'ended' as const,
+            ended_at: (ended.endedAt ?? new Date()).toISOString(),
+          };
+        }),
+      );
 
       scope.post(
         `${prefix}${r.joinMeeting.path}`,
         { schema: r.joinMeeting.schema, bodyLimit, preValidation: emptyBodyIsEmptyObject },
-        async (request) => {
-          const who = await caller(request, [SCOPES.userRead], true);
-          const grant = await options.meetings.join(
-            tenant(request),
-            who,
-            request.params.id,
-            request.body.display_name,
-          );
-          return {
-            join_token: grant.joinToken.token,
-            meeting_id: grant.meeting.id,
-            meeting_controller_url: grant.controller.clientUrl,
-            expires_at: grant.joinToken.expiresAt.toISOString(),
-            participant_identity: grant.joinToken.participantIdentity,
-            role: grant.joinToken.role,
-          };
-        },
+        (request) =>
+          traced('http_join_meeting', async () => {
+            const who = await caller(request, [SCOPES.userRead], true);
+            const grant = await options.meetings.join(
+              tenant(request),
+              who,
+              request.params.id,
+              request.body.display_name,
+            );
+            options.meetingMetrics?.joinTokens.inc({
+              role: grant.joinToken.role,
+              caller: who.kind === 'user' ? 'user' : 'guest',
+            });
+            return {
+              join_token: grant.joinToken.token,
+              meeting_id: grant.meeting.id,
+              meeting_controller_url: grant.controller.clientUrl,
+              expires_at: grant.joinToken.expiresAt.toISOString(),
+              participant_identity: grant.joinToken.participantIdentity,
+              role: grant.joinToken.role,
+            };
+          }),
       );
 
       scope.get(`${prefix}${r.joinKeys.path}`, { schema: r.joinKeys.schema }, async (_request, reply) => {

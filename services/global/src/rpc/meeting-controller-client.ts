@@ -1,7 +1,8 @@
 import { create } from '@bufbuild/protobuf';
-import { createClient, type Client, type Interceptor } from '@connectrpc/connect';
+import { ConnectError, createClient, type Client, type Interceptor } from '@connectrpc/connect';
 import { createConnectTransport } from '@connectrpc/connect-node';
 import { AssignMeetingSchema, MeetingConfigSchema, MeetingControllerService } from '@darktower/protocol';
+import { clientTraceInterceptor, type Tracing } from '@darktower/service-kit';
 import type { Meeting } from '../domain/meeting.ts';
 
 /** What the Global Controller asks of a Meeting Controller. */
@@ -31,6 +32,10 @@ export interface ConnectMeetingControllerPeerOptions {
   readonly serviceToken?: ServiceTokenSource;
   /** Connect protocol over HTTP/1.1 (default) or HTTP/2. */
   readonly httpVersion?: '1.1' | '2';
+  /** Each call becomes a client span whose W3C `traceparent` travels in the request headers. */
+  readonly tracing?: Tracing;
+  /** Called once per finished call with its method name and outcome (`ok` or the Connect code name). */
+  readonly onCall?: (method: string, outcome: string, seconds: number) => void;
 }
 
 /** Connect clients per Meeting Controller endpoint, created on first use and kept (bounded). */
@@ -44,16 +49,32 @@ export class ConnectMeetingControllerPeer implements MeetingControllerPeer {
     this.#timeoutMs = options.timeoutMs ?? 3000;
     this.#httpVersion = options.httpVersion ?? '1.1';
     const source = options.serviceToken;
-    this.#interceptors =
-      source === undefined
-        ? []
-        : [
-            (next) => async (req) => {
-              const token = await source(req.signal);
-              if (token !== undefined) req.header.set('authorization', `Bearer ${token}`);
-              return next(req);
-            },
-          ];
+    const onCall = options.onCall;
+    const interceptors: Interceptor[] = [];
+    // Outermost first: the span covers the token fetch and the call; the timing covers the call.
+    if (options.tracing !== undefined) interceptors.push(clientTraceInterceptor(options.tracing));
+    if (source !== undefined) {
+      interceptors.push((next) => async (req) => {
+        const token = await source(req.signal);
+        if (token !== undefined) req.header.set('authorization', `Bearer ${token}`);
+        return next(req);
+      });
+    }
+    if (onCall !== undefined) {
+      interceptors.push((next) => async (req) => {
+        const started = performance.now();
+        try {
+          const res = await next(req);
+          onCall(req.method.name, 'ok', (performance.now() - started) / 1000);
+          return res;
+        } catch (error) {
+          const outcome = ConnectError.from(error).code;
+          onCall(req.method.name, codeName(outcome), (performance.now() - started) / 1000);
+          throw error;
+        }
+      });
+    }
+    this.#interceptors = interceptors;
   }
 
   async assignMeeting(
@@ -120,4 +141,28 @@ export class ConnectMeetingControllerPeer implements MeetingControllerPeer {
     }
     return client;
   }
+}
+
+const CODE_NAMES: Readonly<Record<number, string>> = {
+  1: 'canceled',
+  2: 'unknown',
+  3: 'invalid_argument',
+  4: 'deadline_exceeded',
+  5: 'not_found',
+  6: 'already_exists',
+  7: 'permission_denied',
+  8: 'resource_exhausted',
+  9: 'failed_precondition',
+  10: 'aborted',
+  11: 'out_of_range',
+  12: 'unimplemented',
+  13: 'internal',
+  14: 'unavailable',
+  15: 'data_loss',
+  16: 'unauthenticated',
+};
+
+/** The Connect code as a metrics label (a closed set). */
+function codeName(code: number): string {
+  return CODE_NAMES[code] ?? 'unknown';
 }

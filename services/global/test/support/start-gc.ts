@@ -1,4 +1,4 @@
-import { createLogger } from '@darktower/service-kit';
+import { createLogger, type Tracing } from '@darktower/service-kit';
 import { loadGlobalConfig } from '../../src/config.ts';
 import { buildGlobalController, type GlobalController } from '../../src/global-controller.ts';
 import { AUDIENCE, ISSUER, type TestIdentity } from './identity.ts';
@@ -13,7 +13,7 @@ export interface StartedGc {
 export async function startGc(
   identity: TestIdentity,
   env: Record<string, string | undefined>,
-  options: { logLines?: string[] } = {},
+  options: { logLines?: string[]; tracing?: Tracing } = {},
 ): Promise<StartedGc> {
   const config = loadGlobalConfig({
     env: {
@@ -41,7 +41,10 @@ export async function startGc(
             },
           },
         });
-  const gc = await buildGlobalController(config, { logger });
+  const gc = await buildGlobalController(config, {
+    logger,
+    ...(options.tracing === undefined ? {} : { tracing: options.tracing }),
+  });
   const { api, ops } = await gc.listen();
   return { gc, url: api.url, opsUrl: ops.url };
 }

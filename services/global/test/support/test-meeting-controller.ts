@@ -24,6 +24,8 @@ export class TestMeetingController implements AsyncDisposable {
   readonly ended: { meetingId: string; reason: string }[] = [];
   readonly assignCalls: string[] = [];
   readonly authorizations: (string | null)[] = [];
+  /** The W3C traceparent header of each AssignMeeting call. */
+  readonly traceparents: (string | null)[] = [];
   participants = 0;
   maxMeetings = 100;
   refuse = false;
@@ -46,6 +48,7 @@ export class TestMeetingController implements AsyncDisposable {
             const mc = ref.mc;
             if (mc === undefined) throw new ConnectError('not ready', Code.Unavailable);
             mc.authorizations.push(ctx.requestHeader.get('authorization'));
+            mc.traceparents.push(ctx.requestHeader.get('traceparent'));
             const a = req.assignment;
             if (a === undefined) throw new ConnectError('no assignment', Code.InvalidArgument);
             mc.assignCalls.push(a.meetingId);
