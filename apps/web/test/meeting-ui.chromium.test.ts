@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { DarkTowerApi, Meeting } from '@darktower/client';
+import { DarkTowerApi, Meeting, SyntheticSource } from '@darktower/client';
 import { nodeConnector } from '@darktower/client/node';
 import type { Browser, Page } from 'playwright-core';
 import { hasChromium, launchChromium, resultsDir } from './support/chromium.ts';
@@ -81,8 +81,24 @@ async function probeJoin(api: DarkTowerApi, code: string): Promise<unknown> {
       },
       AbortSignal.timeout(20_000),
     );
+    // Media must be accepted too: publish a synthetic camera for a moment and listen for a refusal.
+    let refusal: unknown;
+    m.events.on('publicationFailed', (_id, error) => {
+      refusal ??= error;
+    });
+    const camera = await m.publish({ kind: 'camera', codec: 'VP8', width: 320, height: 240, framerate: 30 });
+    const stop = new AbortController();
+    const source = new SyntheticSource({ kind: 'video' });
+    const running = source.run((f) => camera.send(f), stop.signal);
+    await new Promise((r) => setTimeout(r, 2_000));
+    stop.abort();
+    await running;
     await m.leave();
-    return undefined;
+    return refusal === undefined
+      ? undefined
+      : new Error(
+          `the media handler refused a published stream (${refusal instanceof Error ? refusal.message : JSON.stringify(refusal)})`,
+        );
   } catch (error) {
     return error;
   }
@@ -118,7 +134,7 @@ test(
     if (refused !== undefined) {
       // The dev stack is being finished alongside this app: say precisely why the UI run cannot happen.
       t.skip(
-        `the dev stack does not admit participants yet: ${refused instanceof Error ? refused.message : JSON.stringify(refused)}`,
+        `the dev stack cannot carry a meeting yet: ${refused instanceof Error ? refused.message : JSON.stringify(refused)}`,
       );
       return;
     }
