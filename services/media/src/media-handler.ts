@@ -99,6 +99,8 @@ export class MediaHandlerCore {
   readonly #participants = new Map<ParticipantId, RegisteredParticipant>();
   readonly #connections = new Map<ParticipantId, MediaConnection>();
   readonly #cascades = new Map<HandlerId, MediaConnection>();
+  /** Codecs of each registered participant's streams; re-registrations update the map in place (grants hold it). */
+  readonly #codecs = new Map<ParticipantId, Map<StreamId, string>>();
   readonly #pending = new Set<Session>();
   readonly #abort = new AbortController();
   readonly counters = { authFailures: 0, authTimeouts: 0, sessionsAccepted: 0, refusedAtCapacity: 0 };
@@ -295,9 +297,30 @@ export class MediaHandlerCore {
       }
     }
     const meetingId = asMeetingId(p.meetingId);
-    this.#participants.set(participantId, { meetingId, streamIds, groups });
+    const prior = this.#participants.get(participantId);
+    if (prior?.meetingId === meetingId) {
+      // Registering again (the participant published or withdrew a stream): live sessions share these arrays, so
+      // what they may publish changes at once.
+      prior.streamIds.splice(0, prior.streamIds.length, ...streamIds);
+      for (const g of prior.groups) if (!groups.includes(g)) this.forwarder.removeSimulcast(g);
+      prior.groups.splice(0, prior.groups.length, ...groups);
+      const live = this.#codecs.get(participantId);
+      if (live !== undefined) {
+        live.clear();
+        for (const [k, v] of codecs) live.set(k, v);
+      }
+    } else {
+      this.#participants.set(participantId, { meetingId, streamIds, groups });
+    }
+    const registration = this.#participants.get(participantId) ?? { meetingId, streamIds, groups };
     const ttl = Math.min(request.tokenTtlMs > 0 ? request.tokenTtlMs : this.#o.tokenTtlMs, MAX_TOKEN_TTL_MS);
-    const grant: ConnectionGrant = { participantId, meetingId, streamIds, codecs };
+    const grant: ConnectionGrant = {
+      participantId,
+      meetingId,
+      streamIds: registration.streamIds,
+      codecs: this.#codecs.get(participantId) ?? codecs,
+    };
+    if (!this.#codecs.has(participantId)) this.#codecs.set(participantId, codecs);
     const minted = this.tokens.mint(grant);
     return {
       connectionToken: minted.token,
@@ -313,6 +336,7 @@ export class MediaHandlerCore {
     const id = asParticipantId(participantId);
     const reg = this.#participants.get(id);
     this.tokens.revokeParticipant(id);
+    this.#codecs.delete(id);
     this.#connections.get(id)?.close(WIRE_CODE.NO_ERROR, 'unregistered');
     if (reg?.meetingId !== meetingId) return 0;
     this.#participants.delete(id);

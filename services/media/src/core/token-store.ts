@@ -57,7 +57,9 @@ export class ConnectionTokenStore {
       throw MediaError.capacity('too many outstanding connection tokens');
     const token = randomBytes(32).toString('base64url');
     const expiresAt = now + this.#ttlMs;
-    this.#tokens.set(token, { grant: { ...grant, streamIds: [...grant.streamIds] }, expiresAt });
+    // The stream list is shared, not copied: the handler updates it in place when the controller registers the
+    // participant again (a stream published after joining), and sessions already open see the change.
+    this.#tokens.set(token, { grant: { ...grant }, expiresAt });
     return { token, expiresAt };
   }
 

@@ -123,6 +123,16 @@ export class MeetingRoom {
   }
 
   /** Layouts and routing after a change; `fullFor` gets a full layout snapshot (answering `requestId`). */
+  /**
+   * Tells the member's media handlers its current streams (RegisterParticipant again), so that they accept what it
+   * publishes after joining. Failures are logged; the handler is marked unhealthy by registerMedia.
+   */
+  async grantStreams(member: Member): Promise<void> {
+    await registerMedia(this.#deps, this.meetingId, member.record).catch((error: unknown) => {
+      this.#deps.log.warn({ err: error, participantId: member.record.participantId }, 'stream grant failed');
+    });
+  }
+
   async reconcile(fullFor?: ParticipantId, requestId = 0): Promise<void> {
     const updates = updateLayouts(this.#state, fullFor, requestId);
     const moved = await updateRouting(this.#state, this.#deps);

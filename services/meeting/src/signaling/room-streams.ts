@@ -80,6 +80,7 @@ export function publish(
     };
     m.record = { ...m.record, streams: [...m.record.streams, stream] };
     await room.persist(m);
+    await room.grantStreams(m);
     const published = mediaStreamOf(id, stream);
     // Others hear of the stream first (their layouts may take it); then routes are set up and acknowledged by the
     // media handlers; only then is the publisher told where to send (architecture.md "Publish Media Stream Flow").

@@ -1,0 +1,196 @@
+// The first milestone through real services: a real Auth Controller issues service tokens (client credentials
+// grant), the Meeting Controller and two real Media Handler processes fetch them and verify each other's; Node
+// participants join over real QUIC, one publishes synthetic frames, the other receives the identical bytes: on one
+// handler, and across two handlers through a cascade the controller commands.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Code, ConnectError, createClient } from '@connectrpc/connect';
+import { createConnectTransport } from '@connectrpc/connect-node';
+import { MediaHandlerService, StreamType, type MediaServerInfo } from '@darktower/protocol';
+import { checksum, MediaBot } from '@darktower/media/testing';
+import { connectWebTransport } from '@darktower/transport';
+import { loadMeetingConfig } from '../src/config.ts';
+import { buildMeetingController, type MeetingController } from '../src/meeting-controller.ts';
+import { JoinTokenIssuer, TEST_ISSUER } from '../src/testing/join-tokens.ts';
+import { SignalingClient, expectKind } from '../src/testing/signaling-client.ts';
+import {
+  eventually,
+  startAuth,
+  startMediaHandler,
+  type MediaHandlerProcess,
+  type RealAuth,
+} from './support/real-stack.ts';
+
+describe('participants exchange media through the real controller and media handlers', () => {
+  let auth: RealAuth;
+  let issuer: JoinTokenIssuer;
+  let mc: MeetingController;
+  let signalingUrl: string;
+  let signalingHash: Uint8Array;
+  const handlers: MediaHandlerProcess[] = [];
+  const bots: { close(): unknown }[] = [];
+
+  before(async () => {
+    auth = await startAuth();
+    issuer = await JoinTokenIssuer.start();
+    const mcClient = await auth.register('e2e-meeting', ['service.write.gc', 'service.write.mh']);
+    const mhClient = await auth.register('e2e-media', ['service.write.mc', 'service.write.mh']);
+    mc = await buildMeetingController(
+      loadMeetingConfig({
+        env: {
+          MC_PORT: '0',
+          MC_WS_PORT: '0',
+          MC_RPC_PORT: '0',
+          MC_OPS_PORT: '0',
+          JOIN_TOKEN_JWKS_URL: issuer.jwks.url,
+          JOIN_TOKEN_ISSUERS: TEST_ISSUER,
+          ...auth.env,
+          MC_CLIENT_ID: mcClient.clientId,
+          MC_CLIENT_SECRET: mcClient.clientSecret,
+          MC_SWEEP_INTERVAL: '200ms',
+          LOG_LEVEL: 'silent',
+        },
+      }),
+    );
+    const addresses = await mc.listen();
+    signalingUrl = addresses.signaling.url;
+    signalingHash = addresses.certificateHash;
+    const mhEnv = {
+      ...auth.env,
+      MH_CLIENT_ID: mhClient.clientId,
+      MH_CLIENT_SECRET: mhClient.clientSecret,
+      MH_MEETING_CONTROLLER_URL: addresses.rpc.url,
+    };
+    // mh-1 takes one participant: the first joiner lands there, everyone after on mh-2 (cascade).
+    handlers.push(
+      ...(await Promise.all([
+        startMediaHandler('mh-1', { ...mhEnv, MH_MAX_PARTICIPANTS: '1' }),
+        startMediaHandler('mh-2', mhEnv),
+      ])),
+    );
+    // Ready = registered with the controller (over RPC, with a token from the Auth Controller).
+    for (const h of handlers) {
+      await eventually(async () => (await fetch(`${h.ops}/ready`)).status === 200, `${h.handlerId} ready`);
+    }
+  });
+
+  after(async () => {
+    for (const b of bots) b.close();
+    await mc.close();
+    const codes = await Promise.all(handlers.map((h) => h.stop()));
+    await issuer[Symbol.asyncDispose]();
+    await auth[Symbol.asyncDispose]();
+    assert.deepEqual(
+      codes,
+      handlers.map(() => 0),
+      'handlers exit cleanly',
+    );
+  });
+
+  async function participant(meetingId: string, sub: string) {
+    const signaling = await SignalingClient.open(
+      await connectWebTransport(signalingUrl, { serverCertificateHashes: [signalingHash] }),
+    );
+    bots.push({ close: () => void signaling.close().catch(() => undefined) });
+    const joined = expectKind(
+      await signaling.request(
+        {
+          case: 'join',
+          value: {
+            meetingId,
+            joinToken: await issuer.sign({ meetingId, sub, role: 'participant' }),
+            protocolVersion: 1,
+          },
+        },
+        15_000,
+      ),
+      'joinResponse',
+    );
+    const primary: MediaServerInfo | undefined = joined.mediaServers[0];
+    assert.ok(primary !== undefined, `${sub} got a media server`);
+    const media = await MediaBot.connect(
+      await connectWebTransport(primary.mediaHandlerUrl, {
+        serverCertificateHashes: primary.serverCertificateHashes,
+      }),
+      primary.connectionToken,
+    );
+    bots.push(media);
+    return { signaling, media, handlerId: primary.handlerId, participantId: joined.participantId };
+  }
+
+  async function exchange(meetingId: string): Promise<{ publisher: string; subscriber: string }> {
+    const alice = await participant(meetingId, `alice-${meetingId}`);
+    const bob = await participant(meetingId, `bob-${meetingId}`);
+    const cam = randomUUID();
+    const published = expectKind(
+      await alice.signaling.request(
+        {
+          case: 'publish',
+          value: { streamId: cam, streamType: StreamType.VIDEO_CAMERA, metadata: { codec: 'vp09' } },
+        },
+        15_000,
+      ),
+      'streamPublished',
+    );
+    assert.deepEqual(published.handlerIds, [alice.handlerId]);
+    expectKind(
+      await bob.signaling.request({ case: 'subscribe', value: { streamId: cam } }, 15_000),
+      'subscriptionAck',
+    );
+    const video = await alice.media.publish(cam, StreamType.VIDEO_CAMERA, 'vp09');
+    const sums: string[] = [];
+    for (let i = 0; i < 60; i++) {
+      const payload = randomBytes(600 + i);
+      sums.push(checksum(payload));
+      await video.send(payload, i === 0);
+    }
+    await eventually(
+      () => Promise.resolve(bob.media.frames(cam).length >= sums.length),
+      `${sums.length} frames at ${bob.handlerId}`,
+    );
+    assert.deepEqual(
+      bob.media.frames(cam).map((f) => checksum(f.payload)),
+      sums,
+      'identical bytes, in order',
+    );
+    return { publisher: alice.handlerId, subscriber: bob.handlerId };
+  }
+
+  test('across two media handlers, through the cascade the controller sets up', async () => {
+    const where = await exchange(randomUUID());
+    assert.deepEqual(where, { publisher: 'mh-1', subscriber: 'mh-2' });
+  });
+
+  test('on one media handler', async () => {
+    const where = await exchange(randomUUID());
+    assert.deepEqual(where, { publisher: 'mh-2', subscriber: 'mh-2' });
+  });
+
+  test('media handlers refuse RPC without a valid service token', async () => {
+    const h = handlers[0];
+    assert.ok(h !== undefined);
+    for (const header of [undefined, 'Bearer not.a.jwt']) {
+      const client = createClient(
+        MediaHandlerService,
+        createConnectTransport({
+          baseUrl: h.rpc,
+          httpVersion: '1.1',
+          interceptors:
+            header === undefined
+              ? []
+              : [
+                  (next) => (req) => {
+                    req.header.set('authorization', header);
+                    return next(req);
+                  },
+                ],
+        }),
+      );
+      await assert.rejects(
+        client.getStats({}),
+        (e: unknown) => e instanceof ConnectError && e.code === Code.Unauthenticated,
+      );
+    }
+  });
+});
