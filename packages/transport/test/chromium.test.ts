@@ -27,7 +27,8 @@ test(
   'headless Chromium: bidi echo, server uni stream, datagram echo, close code',
   {
     skip: existsSync(CHROMIUM) ? false : `${CHROMIUM} is not installed`,
-    timeout: 60_000,
+    // Generous: on a loaded 2-core machine the page's 4 MB echo alone has taken over 20 s.
+    timeout: 150_000,
   },
   async () => {
     const sessions: Session[] = [];
@@ -59,7 +60,7 @@ test(
         () => (window as unknown as { __result?: { done?: boolean } }).__result?.done === true,
         null,
         {
-          timeout: 30_000,
+          timeout: 120_000,
         },
       );
       const result = (await page.evaluate(() => (window as unknown as { __result: unknown }).__result)) as {
