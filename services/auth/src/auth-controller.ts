@@ -8,12 +8,14 @@ import {
   createLogger,
   createMetrics,
   createOpsServer,
+  createTracing,
   Scope as LifetimeScope,
   type BoundAddress,
   type HttpApp,
   type Logger,
   type Metrics,
   type OpsServer,
+  type Tracing,
 } from '@darktower/service-kit';
 import { AuditLog } from './audit/audit-log.ts';
 import { createAuthMetrics, type AuthMetrics } from './auth-metrics.ts';
@@ -43,6 +45,13 @@ export interface AuthControllerDeps {
   readonly now?: () => number;
   /** Key prefix for the rate limiter store (tests sharing one Redis use their own). */
   readonly rateLimitPrefix?: string;
+  /**
+   * Spans of this service (main.ts builds it from OTEL_TRACES_EXPORTER and friends): one server span per request
+   * continuing the caller's `traceparent`, with `password_verify` / `password_hash` / `sign_token` children.
+   * Default: exporter `none` (ids for propagation and log correlation, nothing exported), closed with the controller.
+   * Give the logger `traceIds: () => tracing.activeIds()` of the same tracing so log lines carry the ids.
+   */
+  readonly tracing?: Tracing;
 }
 
 export interface AuthControllerAddresses {
@@ -78,7 +87,11 @@ export async function buildAuthController(
   deps: AuthControllerDeps = {},
 ): Promise<AuthController> {
   checkAuthConfig(config);
-  const logger = deps.logger ?? createLogger({ component: 'ac-service', level: config.logLevel });
+  const ownTracing = deps.tracing === undefined;
+  const tracing = deps.tracing ?? createTracing({ serviceName: 'ac-service', exporter: 'none' });
+  const logger =
+    deps.logger ??
+    createLogger({ component: 'ac-service', level: config.logLevel, traceIds: () => tracing.activeIds() });
   const metrics =
     deps.metrics ?? createMetrics({ prefix: 'dt_', defaultLabels: { service: 'ac' }, processMetrics: true });
   const now = deps.now ?? Date.now;
@@ -88,6 +101,7 @@ export async function buildAuthController(
       logger.error({ err, scope }, 'cleanup failed');
     },
   });
+  if (ownTracing) lifetime.defer(() => tracing.close());
   try {
     // Fails before touching the database when production has no master key.
     const masterKey = resolveMasterKey({
@@ -203,6 +217,7 @@ export async function buildAuthController(
       audit,
       metrics: authMetrics,
       passwordMinLength: config.passwordMinLength,
+      tracing,
     });
     if (config.bootstrapAdminClientId !== undefined && config.bootstrapAdminClientSecret !== undefined) {
       const adminScopes = ALL_SERVICE_SCOPES.map((s) => toScope(s)).filter(
@@ -238,6 +253,7 @@ export async function buildAuthController(
       metrics,
       bodyLimit: config.maxBodyBytes,
       trustProxy: config.trustProxy,
+      tracing,
     });
     await app.register(routes);
     await app.ready();

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Scope } from '@darktower/auth-verifier';
+import type { Tracing } from '@darktower/service-kit';
 import type { AuditLog } from './audit/audit-log.ts';
 import type { AuthMetrics } from './auth-metrics.ts';
 import type { ClientsRepo, NewClientCredentials, ServiceClient } from './db/clients-repo.ts';
@@ -23,6 +24,8 @@ export interface AuthServiceDeps {
   readonly audit: AuditLog;
   readonly metrics: AuthMetrics;
   readonly passwordMinLength: number;
+  /** Spans for the costly steps (`password_verify`, `password_hash`, `sign_token`); none when absent. */
+  readonly tracing?: Tracing;
 }
 
 export type RegisterUserResult =
@@ -46,6 +49,11 @@ export class AuthService {
 
   constructor(deps: AuthServiceDeps) {
     this.#d = deps;
+  }
+
+  #span<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    const tracing = this.#d.tracing;
+    return tracing === undefined ? fn() : tracing.startActiveSpan(name, fn);
   }
 
   async registerUser(
@@ -115,10 +123,11 @@ export class AuthService {
     const t0 = performance.now();
     let valid: boolean;
     try {
-      valid =
+      valid = await this.#span('password_verify', () =>
         user === undefined
-          ? await this.#d.hasher.verifyDummy(input.password)
-          : await this.#d.hasher.verify(user.passwordHash, input.password);
+          ? this.#d.hasher.verifyDummy(input.password)
+          : this.#d.hasher.verify(user.passwordHash, input.password),
+      );
     } catch (err) {
       // Hashing saturated: shed load with the same answer as throttling (nothing counted against the account).
       if (!isHashGateFull(err)) throw err;
@@ -133,12 +142,14 @@ export class AuthService {
       return { ok: false, reason: 'invalid_credentials' };
     }
     await this.#d.guard.succeeded(account);
-    const token = await this.#d.issuer.issue({
-      principal: 'user',
-      subject: user.id,
-      scopes: user.scopes,
-      claims: { username: user.username },
-    });
+    const token = await this.#span('sign_token', () =>
+      this.#d.issuer.issue({
+        principal: 'user',
+        subject: user.id,
+        scopes: user.scopes,
+        claims: { username: user.username },
+      }),
+    );
     this.#d.metrics.tokensIssued.inc({ kind: 'user' });
     this.#d.metrics.issueLatency.observe({ kind: 'user' }, (performance.now() - started) / 1000);
     await this.#d.audit.record({
@@ -182,7 +193,9 @@ export class AuthService {
       });
       return { ok: false, reason: 'invalid_scope' };
     }
-    const token = await this.#d.issuer.issue({ principal: 'service', subject: client.clientId, scopes });
+    const token = await this.#span('sign_token', () =>
+      this.#d.issuer.issue({ principal: 'service', subject: client.clientId, scopes }),
+    );
     this.#d.metrics.tokensIssued.inc({ kind: 'service' });
     this.#d.metrics.issueLatency.observe({ kind: 'service' }, (performance.now() - started) / 1000);
     this.#d.audit.enqueue({
@@ -223,7 +236,7 @@ export class AuthService {
   async #timedHash(password: string): Promise<string> {
     const t0 = performance.now();
     try {
-      return await this.#d.hasher.hash(password);
+      return await this.#span('password_hash', () => this.#d.hasher.hash(password));
     } finally {
       this.#d.metrics.passwordHashSeconds.observe({ op: 'hash' }, (performance.now() - t0) / 1000);
     }

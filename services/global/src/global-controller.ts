@@ -39,7 +39,8 @@ export type BuildGlobalControllerOptions = Partial<
   readonly logger?: Logger;
   /**
    * Spans of this service (main.ts builds it from OTEL_TRACES_EXPORTER and friends). Default: exporter `none` (ids
-   * for propagation and log correlation, nothing exported). Closed with the controller.
+   * for propagation and log correlation, nothing exported), then closed with the controller; a given one is the
+   * caller's to close.
    */
   readonly tracing?: Tracing;
 };
@@ -48,6 +49,7 @@ export async function buildGlobalController(
   config: GlobalConfig,
   options: BuildGlobalControllerOptions = {},
 ): Promise<GlobalController> {
+  const ownTracing = options.tracing === undefined;
   const tracing = options.tracing ?? createTracing({ serviceName: 'gc-service', exporter: 'none' });
   const logger =
     options.logger ??
@@ -68,7 +70,7 @@ export async function buildGlobalController(
       ...(options.signal === undefined ? {} : { signal: options.signal }),
     });
   } catch (error) {
-    await tracing.close();
+    if (ownTracing) await tracing.close();
     throw error;
   }
   const app = createHttpApp({
@@ -126,7 +128,7 @@ export async function buildGlobalController(
     await app.ready();
   } catch (error) {
     await module.close(error);
-    await tracing.close();
+    if (ownTracing) await tracing.close();
     throw error;
   }
 
@@ -140,7 +142,7 @@ export async function buildGlobalController(
       await drained(5000);
       await ops.close();
       await module.close(reason);
-      await tracing.close();
+      if (ownTracing) await tracing.close();
       closed.resolve(undefined);
     })();
     return closing;

@@ -30,7 +30,10 @@ async function main(): Promise<void> {
   const gc = await buildGlobalController(config, { logger, tracing });
   installGracefulShutdown({
     logger: gc.logger,
-    steps: [{ name: 'global-controller', run: () => gc.close('signal') }],
+    steps: [
+      { name: 'global-controller', run: () => gc.close('signal') },
+      { name: 'tracing', run: () => tracing.close() },
+    ],
   });
   await gc.listen();
 }

@@ -43,6 +43,7 @@ describe('Global Controller observability', () => {
 
   after(async () => {
     await gc.gc.close();
+    await tracing.close();
     await mc.close();
     await identity[Symbol.asyncDispose]();
   });

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { openDatabase, type Database } from '@darktower/data';
-import { createLogger, createMetrics } from '@darktower/service-kit';
+import { createLogger, createMetrics, type Logger, type Metrics, type Tracing } from '@darktower/service-kit';
 import { buildAuthController, type AuthController } from '../auth-controller.ts';
 import { authConfig, type AuthConfig, type authConfigSchema } from '../config.ts';
 import type { AuthDatabase } from '../db/schema.ts';
@@ -23,6 +23,10 @@ export interface HarnessOptions {
   readonly databaseUrl?: string;
   readonly overrides?: Partial<Record<keyof typeof authConfigSchema, string>>;
   readonly database?: Database<AuthDatabase>;
+  /** Defaults: a silent logger, a fresh `dt_` registry, tracing with exporter `none`. */
+  readonly logger?: Logger;
+  readonly metrics?: Metrics;
+  readonly tracing?: Tracing;
 }
 
 /** A real Auth Controller with cheap argon2 parameters, a random master key and a bootstrap admin client. */
@@ -52,8 +56,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     database = ownDb;
   }
   const controller = await buildAuthController(config, {
-    logger: createLogger({ component: 'ac-test', level: 'silent' }),
-    metrics: createMetrics({ prefix: 'dt_' }),
+    logger: options.logger ?? createLogger({ component: 'ac-test', level: 'silent' }),
+    metrics: options.metrics ?? createMetrics({ prefix: 'dt_' }),
+    ...(options.tracing === undefined ? {} : { tracing: options.tracing }),
     database,
     now: () => clock.now,
     rateLimitPrefix: `test:${randomBytes(6).toString('hex')}`,
