@@ -1,7 +1,7 @@
 // How bots reach self-signed WebTransport servers: certificate hashes given on the command line, or read from
 // the deployment's development endpoint (/api/v1/dev/transport: `darktower dev` and the local cluster serve it).
 import type { Connector } from '@darktower/client';
-import { nodeConnector } from '@darktower/client/node';
+import { connectWebTransport } from '@darktower/transport';
 
 interface DevTransport {
   signaling?: { certificateHash?: unknown };
@@ -36,6 +36,24 @@ export function decodeHashes(values: readonly string[]): Uint8Array[] {
   return out;
 }
 
-export function botConnector(hashes: readonly Uint8Array[]): Connector {
-  return nodeConnector({ only: 'webtransport', serverCertificateHashes: hashes });
+export interface BotConnectorOptions {
+  /**
+   * QUIC idle timeout (default 5 s; keep-alive PINGs go every third of it). A dead server (killed, unplugged) is
+   * noticed after this long, which is what starts the SDK's resume; the transport's 30 s default would make every
+   * failover wait half a minute.
+   */
+  readonly idleTimeoutMs?: number;
+  /** Rewrites a target URL before dialing (the network-drop drill routes through a relay it can cut). */
+  readonly route?: (url: string) => string;
+}
+
+/** WebTransport (our QUIC client) to every target, certificates pinned by hash. */
+export function botConnector(hashes: readonly Uint8Array[], options: BotConnectorOptions = {}): Connector {
+  return (target, signal) =>
+    connectWebTransport(options.route?.(target.url) ?? target.url, {
+      serverCertificateHashes:
+        target.serverCertificateHashes.length > 0 ? target.serverCertificateHashes : hashes,
+      signal,
+      limits: { idleTimeoutMs: options.idleTimeoutMs ?? 5_000 },
+    });
 }

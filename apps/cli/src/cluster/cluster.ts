@@ -3,7 +3,7 @@
 // through a cuttable TCP relay) and a private redis-server, behind a round-robin HTTP front. Service credentials
 // are registered in the Auth Controller with the bootstrap admin client and used as client credentials.
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createTestDatabase, type TestDatabase } from '@darktower/data/testing';
 import { mintDevCertificate } from '@darktower/transport';
@@ -110,7 +110,10 @@ export class Cluster implements AsyncDisposable {
     const databaseUrl = dbUrl.toString();
 
     const redisPort = await freeTcpPort();
-    const redis = redisProcess(redisPort, join(logs, 'redis.log'));
+    const redisDir = join(dir, 'redis');
+    rmSync(redisDir, { recursive: true, force: true });
+    mkdirSync(redisDir, { recursive: true });
+    const redis = redisProcess(redisPort, join(logs, 'redis.log'), redisDir);
     await redis.start();
     await waitForRedis(redisPort);
     const redisUrl = `redis://127.0.0.1:${String(redisPort)}`;
@@ -241,7 +244,11 @@ export class Cluster implements AsyncDisposable {
               PUBLIC_BASE_URL: origin,
               GC_CLIENT_ID: gcCreds.id,
               GC_CLIENT_SECRET: gcCreds.secret,
-              MC_HEARTBEAT_TIMEOUT: '10s',
+              // Dead controllers leave the pool within seconds (the drills measure recovery, not detection defaults).
+              MC_HEARTBEAT_TIMEOUT: '5s',
+              GC_SWEEP_INTERVAL: '1s',
+              // Everything arrives from 127.0.0.1 through the front: per-IP limits would throttle the bots.
+              RATE_LIMIT_PER_MINUTE: '1000000',
             },
             port,
             ops,
@@ -276,6 +283,11 @@ export class Cluster implements AsyncDisposable {
               MC_CLIENT_SECRET: mcCreds.secret,
               JOIN_TOKEN_JWKS_URL: `${origin}/api/v1/join-keys.json`,
               JOIN_TOKEN_ISSUERS: origin,
+              MC_RATE_LIMIT_PER_MINUTE: '1000000',
+              MC_HANDLER_TIMEOUT: '5s',
+              // Clients heartbeat every 2 s.
+              MC_HEARTBEAT_INTERVAL: '2s',
+              MC_SWEEP_INTERVAL: '1s',
             },
             rpcPort,
             ops,

@@ -1,8 +1,9 @@
-// A private redis-server for the cluster (its own port, no persistence), so a drill can restart Redis without
+// A private redis-server for the cluster (its own port, append-only file in the cluster folder), so a drill can restart Redis without
 // touching the machine's shared instance.
 import { ManagedProcess } from './managed-process.ts';
 
-export function redisProcess(port: number, logFile: string): ManagedProcess {
+/** Append-only file in `dir`, as a production Redis would keep: a restart brings the data back. */
+export function redisProcess(port: number, logFile: string, dir: string): ManagedProcess {
   return new ManagedProcess({
     name: 'redis',
     command: 'redis-server',
@@ -14,7 +15,11 @@ export function redisProcess(port: number, logFile: string): ManagedProcess {
       '--save',
       '',
       '--appendonly',
-      'no',
+      'yes',
+      '--appendfsync',
+      'everysec',
+      '--dir',
+      dir,
       '--protected-mode',
       'yes',
     ],

@@ -1,6 +1,6 @@
 // A tiny HTTP front for the cluster (node:http): routes Auth Controller paths to the auth backends and everything
 // else round-robin over the Global Controllers. A request whose backend refuses the connection (a dead instance)
-// is retried once on each other backend, so a killed controller costs no failed request; bodies are buffered (at
+// (or an idempotent request whose backend died mid-way) is retried once on each other backend, so a killed controller costs no failed request; bodies are buffered (at
 // most 1 MiB) to make that possible. Also serves /api/v1/dev/transport (the development certificate hashes) so
 // bots and pages can reach the self-signed WebTransport servers.
 import {
@@ -142,7 +142,10 @@ export class RoundRobinProxy implements AsyncDisposable {
       });
       out.once('timeout', () => out.destroy(new Error('upstream timeout')));
       out.once('error', () => {
-        if (!connected && !res.headersSent) {
+        // Safe to send elsewhere: nothing reached the backend, the method is idempotent, or a pooled keep-alive
+        // connection turned out to be dead (the backend went away between requests).
+        const idempotent = req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS';
+        if (!res.headersSent && (!connected || idempotent || out.reusedSocket)) {
           resolve('unreachable');
           return;
         }
