@@ -10,6 +10,7 @@ export interface HostSession {
   readonly token: string;
 }
 
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- the JSON shape the caller expects
 async function call<T>(
   url: string,
   init: RequestInit & { token?: string },
@@ -79,7 +80,7 @@ export async function getMeeting(
   code: string,
   signal?: AbortSignal,
 ): Promise<{ status: number; displayName: string; meetingId: string }> {
-  const r = await call<{ display_name?: string; meeting_id?: string }>(
+  const r = await call<{ display_name?: string; meeting_id?: string } | undefined>(
     `${cluster.url}/api/v1/meetings/${code}`,
     {
       method: 'GET',
