@@ -113,4 +113,72 @@ describe('cascading between two handlers', () => {
     h1.close();
     h2.close();
   });
+
+  test('a cascade commanded again replaces the link it dialed; the peer reuses the link it did not dial', async () => {
+    const { h1, h2 } = twoHandlers();
+    const alice = register(h1, 'm1', 'alice');
+    const dave = register(h2, 'm1', 'dave');
+    const a = await connectBot(h1, alice.token);
+    const d = await connectBot(h2, dave.token);
+    const cascade = (from: MediaHandlerCore, peer: string, version: bigint) =>
+      from
+        .setupCascade(
+          create(SetupCascadeRequestSchema, {
+            meetingId: 'm1',
+            peerHandlerId: peer,
+            peerMediaUrl: `mem://${peer}`,
+            serviceToken: serviceToken(from.handlerId, 'test-secret'),
+          }),
+        )
+        .then(() => version);
+    await cascade(h1, 'mh2', 1n);
+    await until(() => h2.cascadeCount === 1, 'the link on the far side');
+    const first = h1.cascade(asHandlerId('mh2'));
+    const far = h2.cascade(asHandlerId('mh1'));
+    assert.ok(first !== undefined && far !== undefined);
+    // The far side is asked for the same pair: it keeps the link mh1 dialed.
+    await cascade(h2, 'mh1', 1n);
+    assert.equal(h2.cascade(asHandlerId('mh1')), far);
+    h1.routeMedia(
+      create(RouteMediaRequestSchema, {
+        meetingId: 'm1',
+        planVersion: 1n,
+        commands: [
+          {
+            sourceStreamId: alice.video,
+            destinations: [{ target: { case: 'remote', value: { handlerId: 'mh2' } } }],
+          },
+        ],
+      }),
+    );
+    h2.routeMedia(
+      create(RouteMediaRequestSchema, {
+        meetingId: 'm1',
+        planVersion: 1n,
+        commands: [{ sourceStreamId: alice.video, destinationParticipantIds: ['dave'] }],
+      }),
+    );
+    // mh1 is told again (the controller saw mh2 fail and come back): the old link goes, a new one carries media.
+    await cascade(h1, 'mh2', 2n);
+    const second = h1.cascade(asHandlerId('mh2'));
+    assert.ok(second !== undefined && second !== first);
+    await first.closed;
+    await far.closed;
+    await until(() => h2.cascadeCount === 1 && h2.cascade(asHandlerId('mh1')) !== far, 'the new far side');
+    const video = await a.publish(alice.video, StreamType.VIDEO_CAMERA, 'vp09');
+    const sent: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      const payload = randomBytes(300);
+      sent.push(checksum(payload));
+      await video.send(payload, i === 0);
+      await new Promise((r) => setImmediate(r));
+    }
+    await until(() => d.frames(alice.video).length === 20, 'frames over the new link');
+    assert.deepEqual(
+      d.frames(alice.video).map((f) => checksum(f.payload)),
+      sent,
+    );
+    h1.close();
+    h2.close();
+  });
 });

@@ -220,6 +220,20 @@ describe('MediaHandlerCore over in-memory sessions', () => {
     core.close();
   });
 
+  test('a new session is refused at 80% of the configured bandwidth, even with a valid token', async () => {
+    const core = new MediaHandlerCore(coreOptions());
+    const alice = register(core, 'm1', 'alice');
+    const m = core.capacity;
+    m.sample(0);
+    m.addIn((m.maxBandwidthBps * 0.85) / 8);
+    m.sample(1000);
+    assert.equal(m.level, 'refuse');
+    await assert.rejects(connectBot(core, alice.token), /80%/);
+    assert.equal(core.counters.refusedAtCapacity, 1);
+    assert.equal(core.sessionCount, 0);
+    core.close();
+  });
+
   test('route plans are versioned: a stale plan is refused', () => {
     const core = new MediaHandlerCore(coreOptions());
     const alice = register(core, 'm2', 'alice');

@@ -99,6 +99,8 @@ export class MediaHandlerCore {
   readonly #participants = new Map<ParticipantId, RegisteredParticipant>();
   readonly #connections = new Map<ParticipantId, MediaConnection>();
   readonly #cascades = new Map<HandlerId, MediaConnection>();
+  /** Cascade links this handler dialed (the others were dialed by their peer). */
+  readonly #dialed = new WeakSet<MediaConnection>();
   /** Codecs of each registered participant's streams; re-registrations update the map in place (grants hold it). */
   readonly #codecs = new Map<ParticipantId, Map<StreamId, string>>();
   readonly #pending = new Set<Session>();
@@ -229,6 +231,12 @@ export class MediaHandlerCore {
     const grant = this.tokens.consume(token);
     if (!this.#participants.has(grant.participantId))
       throw MediaError.unauthorized('participant is not registered');
+    // Above 80% of the bandwidth no new participant session starts here (a reconnect of one already connected is
+    // let in: it replaces its old session and adds no load).
+    if (!this.#connections.has(grant.participantId) && !this.capacity.acceptsParticipants) {
+      this.counters.refusedAtCapacity++;
+      throw MediaError.capacity('bandwidth above 80% of capacity: not accepting new sessions');
+    }
     return { kind: 'participant', participantId: grant.participantId, grant };
   }
 
@@ -242,8 +250,9 @@ export class MediaHandlerCore {
         if (this.#connections.get(peer.participantId) === conn) this.#connections.delete(peer.participantId);
       });
     } else {
-      if (this.#cascades.has(peer.handlerId))
-        throw new MediaError('CONFLICT', `already linked to ${peer.handlerId}`);
+      // A new link from (or to) the same handler replaces the old one: the peer restarted, or the old link died
+      // without its session noticing yet (the dialing side decides; see setupCascade).
+      this.#cascades.get(peer.handlerId)?.close(WIRE_CODE.NO_ERROR, 'replaced by a new cascade link');
       this.#cascades.set(peer.handlerId, conn);
       void conn.closed.then(() => {
         if (this.#cascades.get(peer.handlerId) === conn) this.#cascades.delete(peer.handlerId);
@@ -393,7 +402,10 @@ export class MediaHandlerCore {
   /** Dials a peer handler and authenticates with the service token; the link carries streams both ways. */
   async setupCascade(request: SetupCascadeRequest, signal?: AbortSignal): Promise<string> {
     const peerId = asHandlerId(request.peerHandlerId);
-    if (this.#cascades.has(peerId)) return `${this.handlerId}->${peerId}`;
+    const existing = this.#cascades.get(peerId);
+    // A link the peer dialed is the peer's to keep or replace. A link we dialed, commanded again, is presumed dead
+    // (the controller only asks again after it saw the peer fail or restart): dial anew; the new link replaces it.
+    if (existing !== undefined && !this.#dialed.has(existing)) return `${this.handlerId}->${peerId}`;
     const dialer = this.#o.dialer;
     if (dialer === undefined) throw MediaError.invalidRequest('this handler cannot dial peers');
     const s = AbortSignal.any([
@@ -438,6 +450,7 @@ export class MediaHandlerCore {
         this.#o.clock,
         this.#o.connection,
       );
+      this.#dialed.add(conn);
       this.#admit(conn);
       conn.start();
       return `${this.handlerId}->${peerId}`;

@@ -112,6 +112,13 @@ export const meetingConfigSchema = {
   }),
   sessionTtl: field.duration({ env: 'MC_SESSION_TTL', default: '5m', min: '1s', max: '1h' }),
   handlerTimeout: field.duration({ env: 'MC_HANDLER_TIMEOUT', default: '15s', min: '300ms', max: '10m' }),
+  speakerInterval: field.duration({
+    env: 'MC_SPEAKER_INTERVAL',
+    default: '250ms',
+    min: '50ms',
+    max: '10s',
+    doc: 'how often the active speaker is re-evaluated between audio level reports',
+  }),
   sweepInterval: field.duration({ env: 'MC_SWEEP_INTERVAL', default: '5s', min: '50ms', max: '1m' }),
   logLevel: field.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], {
     env: 'LOG_LEVEL',

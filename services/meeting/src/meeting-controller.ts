@@ -114,6 +114,8 @@ export async function buildMeetingController(
   let ops: OpsServer | undefined;
   let gc: GlobalControllerLink | undefined;
   let sweepTimer: NodeJS.Timeout | undefined;
+  let speakerTimer: NodeJS.Timeout | undefined;
+  let evaluating: Promise<void> | undefined;
   let sweeping: Promise<void> | undefined;
   let closing: Promise<void> | undefined;
   let resolveClosed!: () => void;
@@ -271,6 +273,12 @@ export async function buildMeetingController(
         });
     }, config.sweepInterval);
 
+    speakerTimer = setInterval(() => {
+      evaluating ??= service.evaluateSpeakers().finally(() => {
+        evaluating = undefined;
+      });
+    }, config.speakerInterval);
+
     logger.info(
       { controllerId, signaling: signalingUrl, rpc: rpcUrl, ops: o.url },
       'meeting controller listening',
@@ -289,7 +297,9 @@ export async function buildMeetingController(
       logger.info({ reason }, 'meeting controller closing');
       ops?.drain();
       clearInterval(sweepTimer);
+      clearInterval(speakerTimer);
       await sweeping;
+      await evaluating;
       await gc?.close();
       await service.close();
       await quic?.close(reason);

@@ -49,6 +49,8 @@ describe('participants exchange media through the real controller and media hand
           MC_CLIENT_ID: mcClient.clientId,
           MC_CLIENT_SECRET: mcClient.clientSecret,
           MC_SWEEP_INTERVAL: '200ms',
+          // Handlers heartbeat (and report telemetry) every second.
+          MC_HANDLER_TIMEOUT: '3s',
           LOG_LEVEL: 'silent',
         },
       }),
@@ -165,6 +167,39 @@ describe('participants exchange media through the real controller and media hand
   test('on one media handler', async () => {
     const where = await exchange(randomUUID());
     assert.deepEqual(where, { publisher: 'mh-2', subscriber: 'mh-2' });
+  });
+
+  test('audio levels a media handler measures reach the active speaker detector (ReportTelemetry)', async () => {
+    const meetingId = randomUUID();
+    const alice = await participant(meetingId, 'alice-speaker');
+    const bob = await participant(meetingId, 'bob-listener');
+    const mic = randomUUID();
+    expectKind(
+      await alice.signaling.request(
+        {
+          case: 'publish',
+          value: { streamId: mic, streamType: StreamType.AUDIO, metadata: { codec: 'opus' } },
+        },
+        15_000,
+      ),
+      'streamPublished',
+    );
+    const audio = await alice.media.publish(mic, StreamType.AUDIO, 'opus');
+    // Loud frames (RFC 6464: 6 = -6 dBov) until the controller names Alice the active speaker.
+    const stop = new AbortController();
+    const sender = (async () => {
+      for (let i = 0; !stop.signal.aborted && i < 2000; i++) {
+        await audio.send(randomBytes(80), true, 6);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    })();
+    try {
+      const update = await bob.signaling.next('activeSpeaker', 15_000);
+      assert.equal(update.participantIds[0], alice.participantId);
+    } finally {
+      stop.abort();
+      await sender;
+    }
   });
 
   test('media handlers refuse RPC without a valid service token', async () => {

@@ -371,16 +371,25 @@ export class MeetingRoom {
       const m = this.#members.get(id);
       if (m?.link === undefined) return;
       if (!m.record.streams.some((s) => s.kind === 'audio' && s.streamId === streamId)) return;
-      const change = this.#detector.report(id, loudness);
-      if (change === undefined) return;
-      this.broadcast(
-        serverMessage({
-          case: 'activeSpeaker',
-          value: create(ActiveSpeakerUpdateSchema, { participantIds: [...this.#detector.recentSpeakers] }),
-        }),
-      );
-      await this.reconcile();
+      if (this.#detector.report(id, loudness) !== undefined) await this.#speakerChanged();
     });
+  }
+
+  /** Re-evaluates the active speaker as time passes (levels go stale when reports stop); call periodically. */
+  evaluateSpeaker(): Promise<void> {
+    return this.run(async () => {
+      if (this.#detector.evaluate() !== undefined) await this.#speakerChanged();
+    });
+  }
+
+  async #speakerChanged(): Promise<void> {
+    this.broadcast(
+      serverMessage({
+        case: 'activeSpeaker',
+        value: create(ActiveSpeakerUpdateSchema, { participantIds: [...this.#detector.recentSpeakers] }),
+      }),
+    );
+    await this.reconcile();
   }
 
   // ---- media handlers ---------------------------------------------------------------------------------------
@@ -388,6 +397,12 @@ export class MeetingRoom {
   /** Some handlers died: move participants to their standbys and re-plan. */
   handlersFailed(failed: ReadonlySet<HandlerId>): Promise<void> {
     return this.run(async () => {
+      // Links to or from a failed handler are gone: when it comes back, the next plan sets them up again.
+      for (const key of [...this.#state.cascadesUp]) {
+        const [from, to] = key.split('>');
+        if (failed.has(HandlerId(from ?? '')) || failed.has(HandlerId(to ?? '')))
+          this.#state.cascadesUp.delete(key);
+      }
       const moved = new Set<ParticipantId>();
       if (!moveOffFailed(this.#state, failed, moved)) return;
       await this.#announceMoves(moved);

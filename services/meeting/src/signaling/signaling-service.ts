@@ -192,6 +192,11 @@ export class SignalingService implements AsyncDisposable {
     await this.#rooms.get(meetingId)?.audioLevel(participantId, streamId, loudnessFromDbov(dbov));
   }
 
+  /** Re-evaluates every meeting's active speaker (the detector's hold and dominance times pass without reports). */
+  async evaluateSpeakers(): Promise<void> {
+    await Promise.allSettled([...this.#rooms.values()].map((room) => room.evaluateSpeaker()));
+  }
+
   /** What a media handler measured for a subscriber of a stream: relayed to the stream's publisher. */
   async handlerQuality(
     meetingId: MeetingId,
