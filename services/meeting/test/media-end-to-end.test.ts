@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Code, ConnectError, createClient } from '@connectrpc/connect';
 import { createConnectTransport } from '@connectrpc/connect-node';
-import { MediaHandlerService, StreamType, type MediaServerInfo } from '@darktower/protocol';
+import { FrameType, MediaHandlerService, StreamType, type MediaServerInfo } from '@darktower/protocol';
 import { checksum, MediaBot } from '@darktower/media/testing';
 import { connectWebTransport } from '@darktower/transport';
 import { loadMeetingConfig } from '../src/config.ts';
@@ -167,6 +167,117 @@ describe('participants exchange media through the real controller and media hand
   test('on one media handler', async () => {
     const where = await exchange(randomUUID());
     assert.deepEqual(where, { publisher: 'mh-2', subscriber: 'mh-2' });
+  });
+
+  test('a late subscriber: the handler asks the publisher for a key frame and delivers from it', async () => {
+    const meetingId = randomUUID();
+    const alice = await participant(meetingId, 'alice-early');
+    const bob = await participant(meetingId, 'bob-late');
+    const cam = randomUUID();
+    expectKind(
+      await alice.signaling.request(
+        {
+          case: 'publish',
+          value: { streamId: cam, streamType: StreamType.VIDEO_CAMERA, metadata: { codec: 'vp09' } },
+        },
+        15_000,
+      ),
+      'streamPublished',
+    );
+    const video = await alice.media.publish(cam, StreamType.VIDEO_CAMERA, 'vp09');
+    for (let i = 0; i < 10; i++) await video.send(randomBytes(400), i === 0);
+    const before = alice.media.keyframeRequests.length;
+    expectKind(
+      await bob.signaling.request({ case: 'subscribe', value: { streamId: cam } }, 15_000),
+      'subscriptionAck',
+    );
+    // Delta frames alone never reach Bob; the publisher is asked for a key frame.
+    await eventually(
+      () => Promise.resolve(alice.media.keyframeRequests.length > before),
+      'a key frame request at the publisher',
+    );
+    assert.ok(alice.media.keyframeRequests.includes(cam));
+    const sums: string[] = [];
+    for (let i = 0; i < 10; i++) {
+      const payload = randomBytes(400);
+      sums.push(checksum(payload));
+      await video.send(payload, i === 0);
+    }
+    await eventually(
+      () =>
+        Promise.resolve(
+          bob.media
+            .frames(cam)
+            .map((f) => checksum(f.payload))
+            .slice(-10)
+            .join() === sums.join(),
+        ),
+      'the new frames at Bob',
+    );
+    // Frames of the first batch still in flight when the route appeared may arrive too, but Bob's stream always
+    // starts with a key frame and carries identical bytes.
+    const got = bob.media.frames(cam);
+    assert.equal(got[0]?.header.frameType, FrameType.VideoKey);
+    assert.deepEqual(
+      got.slice(-10).map((f) => checksum(f.payload)),
+      sums,
+    );
+  });
+
+  test("a late viewer of a layout slot gets the publisher's video from a key frame", async () => {
+    const meetingId = randomUUID();
+    const alice = await participant(meetingId, 'alice-cam');
+    const cam = randomUUID();
+    expectKind(
+      await alice.signaling.request(
+        {
+          case: 'publish',
+          value: { streamId: cam, streamType: StreamType.VIDEO_CAMERA, metadata: { codec: 'vp09' } },
+        },
+        15_000,
+      ),
+      'streamPublished',
+    );
+    const video = await alice.media.publish(cam, StreamType.VIDEO_CAMERA, 'vp09');
+    for (let i = 0; i < 5; i++) await video.send(randomBytes(400), i === 0);
+    const bob = await participant(meetingId, 'bob-viewer');
+    const slot = randomUUID();
+    const before = alice.media.keyframeRequests.length;
+    const layout = expectKind(
+      await bob.signaling.request(
+        {
+          case: 'layoutRequest',
+          value: { layout: { case: 'grid', value: { rows: 1, columns: 1 } }, slotStreamIds: [slot] },
+        },
+        15_000,
+      ),
+      'layoutUpdate',
+    );
+    assert.deepEqual(
+      layout.added.map((a) => [a.slotStreamId, a.sourceStreamId]),
+      [[slot, cam]],
+    );
+    await eventually(
+      () => Promise.resolve(alice.media.keyframeRequests.length > before),
+      'a key frame request at the publisher',
+    );
+    const sums: string[] = [];
+    for (let i = 0; i < 10; i++) {
+      const payload = randomBytes(400);
+      sums.push(checksum(payload));
+      await video.send(payload, i === 0);
+    }
+    await eventually(
+      () =>
+        Promise.resolve(
+          bob.media
+            .frames(slot)
+            .map((f) => checksum(f.payload))
+            .slice(-10)
+            .join() === sums.join(),
+        ),
+      "the frames in Bob's slot",
+    );
   });
 
   test('audio levels a media handler measures reach the active speaker detector (ReportTelemetry)', async () => {
