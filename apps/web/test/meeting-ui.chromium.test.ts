@@ -21,7 +21,7 @@ async function joinAs(browser: Browser, url: string, name: string): Promise<Page
   await page.goto(url);
   await page.getByTestId('display-name').fill(name);
   await page.getByTestId('join').click();
-  await page.getByTestId('leave').waitFor({ timeout: 20_000 });
+  await page.getByTestId('leave').waitFor({ timeout: 45_000 });
   return page;
 }
 
@@ -32,7 +32,7 @@ const tile = (page: Page, name: string, kind = 'camera'): ReturnType<Page['locat
 
 async function videoMoves(page: Page, name: string, shot: (n: number) => string): Promise<void> {
   const t = tile(page, name);
-  await t.locator('canvas').waitFor({ timeout: 20_000 });
+  await t.locator('canvas').waitFor({ timeout: 45_000 });
   await page.waitForFunction(
     (n) => {
       const c = document.querySelector<HTMLCanvasElement>(
@@ -41,7 +41,7 @@ async function videoMoves(page: Page, name: string, shot: (n: number) => string)
       return c !== null && c.width > 0;
     },
     name,
-    { timeout: 20_000 },
+    { timeout: 45_000 },
   );
   const a = await t.locator('canvas').screenshot({ path: shot(1) });
   await new Promise((r) => setTimeout(r, 1_000));
@@ -58,7 +58,7 @@ async function audioHeard(page: Page, name: string): Promise<void> {
           ?.getAttribute('data-audio-level') ?? 0,
       ) > 0,
     name,
-    { timeout: 20_000 },
+    { timeout: 45_000 },
   );
 }
 
@@ -106,7 +106,7 @@ async function probeJoin(api: DarkTowerApi, code: string): Promise<unknown> {
 
 test(
   'two, then three participants meet through the real stack and UI',
-  { skip, timeout: 240_000 },
+  { skip, timeout: 400_000 },
   async (t) => {
     if (typeof start === 'string') return;
     const out = resultsDir('meeting-ui');
@@ -143,8 +143,8 @@ test(
       const alice = await joinAs(browser, url, 'Alice');
       await alice.screenshot({ path: `${out}01-alice-joined.png` });
       const bob = await joinAs(browser, url, 'Bob');
-      await tile(alice, 'Bob').waitFor({ timeout: 20_000 });
-      await tile(bob, 'Alice').waitFor({ timeout: 20_000 });
+      await tile(alice, 'Bob').waitFor({ timeout: 45_000 });
+      await tile(bob, 'Alice').waitFor({ timeout: 45_000 });
       await videoMoves(alice, 'Bob', (n) => `${out}02-alice-sees-bob-${n}.png`);
       await videoMoves(bob, 'Alice', (n) => `${out}03-bob-sees-alice-${n}.png`);
       await audioHeard(alice, 'Bob');
@@ -153,17 +153,17 @@ test(
 
       // Screen share shows as a tile of its own.
       await alice.getByTestId('screen-share').click();
-      await tile(bob, 'Alice', 'screen').waitFor({ timeout: 20_000 });
+      await tile(bob, 'Alice', 'screen').waitFor({ timeout: 45_000 });
       await bob.screenshot({ path: `${out}05-screen-share.png` });
 
       // Mute shows on the others.
       await alice.getByTestId('mute').click();
-      await tile(bob, 'Alice').locator('[data-testid="muted"]').waitFor({ timeout: 10_000 });
+      await tile(bob, 'Alice').locator('[data-testid="muted"]').waitFor({ timeout: 30_000 });
       await bob.screenshot({ path: `${out}06-alice-muted.png` });
 
       // A third participant on the WebSocket fallback.
       const carol = await joinAs(browser, `${url}?transport=websocket`, 'Carol');
-      await assert.doesNotReject(tile(carol, 'Alice').waitFor({ timeout: 20_000 }));
+      await assert.doesNotReject(tile(carol, 'Alice').waitFor({ timeout: 45_000 }));
       assert.match((await carol.getByTestId('connection-quality').textContent()) ?? '', /websocket/);
       await videoMoves(carol, 'Bob', (n) => `${out}07-carol-ws-sees-bob-${n}.png`);
       await videoMoves(bob, 'Carol', (n) => `${out}08-bob-sees-carol-ws-${n}.png`);
@@ -172,8 +172,8 @@ test(
 
       // Leave removes the tile.
       await bob.getByTestId('leave').click();
-      await tile(alice, 'Bob').waitFor({ state: 'detached', timeout: 20_000 });
-      await tile(carol, 'Bob').waitFor({ state: 'detached', timeout: 20_000 });
+      await tile(alice, 'Bob').waitFor({ state: 'detached', timeout: 45_000 });
+      await tile(carol, 'Bob').waitFor({ state: 'detached', timeout: 45_000 });
       await alice.screenshot({ path: `${out}10-bob-left.png` });
     } finally {
       await browser.close();

@@ -84,15 +84,10 @@ test(
   },
 );
 
-// Marked todo until the controller/handler change for streams published after join is committed: before it, the
-// Meeting Controller registered a participant with the Media Handler once, at join, with no streams, and the handler
-// accepted only registered stream ids, so every stream published later was refused. With that change in the working
-// tree this test passes; then drop `todo`.
 test(
   'published synthetic media reaches the other participant through a layout slot and audio subscription',
   {
     timeout: 60_000,
-    todo: 'needs the meeting/media fix for streams published after join (drop this once it is committed)',
   },
   async () => {
     await using r = await rig();
@@ -127,7 +122,7 @@ test(
           const a = received.filter((f) => f.kind === 'audio').length;
           return v >= 20 && a >= 20 ? true : undefined;
         },
-        8_000,
+        20_000,
       );
     } finally {
       stop.abort();

@@ -86,7 +86,10 @@ console.log(
 );
 
 // Full stack (dev stack + UI), when available.
-const stack = await stackBench(joins);
+const stack = await stackBench(joins).catch(
+  (error: unknown) =>
+    `failed: ${error instanceof Error ? error.message.split('\n')[0] : JSON.stringify(error)}`,
+);
 if (typeof stack === 'string') console.log(`full stack: not measured (${stack})`);
 else
   console.log(
