@@ -1,46 +1,102 @@
-// `npm run cluster`: a Dark Tower cluster on this machine (1 Auth, 2 Global, 2 Meeting Controllers, 3 Media
-// Handlers as separate processes; real PostgreSQL and a private Redis; a round-robin HTTP front). Runs until
-// Ctrl-C. Options: --dir <folder for logs> (default ./data/cluster), --port <front port> (default 8080).
+// The local cluster (1 Auth, 2 Global, 2 Meeting Controllers, 3 Media Handlers as separate processes; real
+// PostgreSQL and a private Redis; a round-robin HTTP front), and what runs on it:
+//   scripts/cluster.ts [--dir data/cluster] [--port 8080]      run it until Ctrl-C          (npm run cluster)
+//   scripts/cluster.ts drills [--full] [--only kill-gc,...]     the failure drills          (npm run drills)
+//   scripts/cluster.ts soak [--full] [--bots N --meetings M --duration S]   the soak       (npm run soak)
+// Drills and soak start their own cluster in a temporary folder and print JSON results at the end.
 import { parseArgs } from 'node:util';
 import { Cluster } from '../apps/cli/src/cluster/cluster.ts';
+import { DRILLS } from '../apps/cli/src/cluster/drills.ts';
+import { runDrills, type DrillName } from '../apps/cli/src/cluster/run-drills.ts';
+import { runSoak } from '../apps/cli/src/cluster/soak.ts';
 
+const [mode = 'run', ...rest] =
+  process.argv.slice(2).at(0)?.startsWith('--') === false
+    ? process.argv.slice(2)
+    : ['run', ...process.argv.slice(2)];
 const { values } = parseArgs({
+  args: rest,
   options: {
-    dir: { type: 'string', default: 'data/cluster' },
+    dir: { type: 'string' },
     port: { type: 'string', default: '8080' },
     'log-level': { type: 'string', default: 'info' },
+    full: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    bots: { type: 'string' },
+    meetings: { type: 'string' },
+    duration: { type: 'string' },
   },
 });
-const port = Number(values.port);
-if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error('--port must be a port number');
-const started = performance.now();
-const cluster = await Cluster.start({
-  dir: values.dir,
-  port,
-  logLevel: values['log-level'],
-  onProgress: (line) => {
-    process.stdout.write(`${line}\n`);
-  },
-});
-process.stdout.write(
-  `\nDark Tower cluster up in ${String(Math.round(performance.now() - started))} ms\n` +
-    `  API            ${cluster.url}\n` +
-    cluster.services
-      .map((s) => `  ${s.name.padEnd(14)} ${s.baseUrl}  (ops ${s.opsUrl}, pid ${String(s.process.pid)})`)
-      .join('\n') +
-    `\n  redis          127.0.0.1:${String(cluster.redisPort)} (prefix ${cluster.redisPrefix})\n` +
-    `  postgres       ${cluster.database.url} (via relay port ${String(cluster.pgRelay.port)})\n` +
-    `  logs           ${cluster.dir}/logs\n\n` +
-    `Try: darktower bot --url ${cluster.url} --meeting <code> --count 4\nPress Ctrl-C to stop.\n`,
-);
-let stopping = false;
-const stop = (): void => {
-  if (stopping) return;
-  stopping = true;
-  process.stdout.write('Stopping...\n');
-  void cluster.close().then(() => {
-    process.stdout.write('Stopped.\n');
-  });
+const log = (line: string): void => {
+  process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
 };
-process.once('SIGINT', stop);
-process.once('SIGTERM', stop);
+const positive = (name: string, v: string | undefined, fallback: number): number => {
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer`);
+  return n;
+};
+
+if (mode === 'drills') {
+  const only = values.only?.split(',').filter((n) => n !== '');
+  for (const n of only ?? [])
+    if (!Object.hasOwn(DRILLS, n)) throw new Error(`unknown drill ${n} (${Object.keys(DRILLS).join(', ')})`);
+  const results = await runDrills({
+    scale: values.full ? 'full' : 'short',
+    ...(only === undefined ? {} : { only: only as DrillName[] }),
+    ...(values.dir === undefined ? {} : { dir: values.dir }),
+    log,
+  });
+  process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+  process.exitCode = results.every((r) => r.problems.length === 0) ? 0 : 1;
+} else if (mode === 'soak') {
+  const report = await runSoak({
+    bots: positive('bots', values.bots, values.full ? 200 : 20),
+    meetings: positive('meetings', values.meetings, values.full ? 20 : 4),
+    durationS: positive('duration', values.duration, values.full ? 600 : 30),
+    ...(values.dir === undefined ? {} : { dir: values.dir }),
+    log,
+  });
+  process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  process.stdout.write(
+    `\nmemory growth after warm-up: max ${String(report.maxGrowthPct)} % (target < 10 %); errors: ${String(
+      report.errors.length + report.frontFailures,
+    )} (target 0); media delivery ratio: ${String(report.deliveryRatio)}\n`,
+  );
+  process.exitCode =
+    report.maxGrowthPct < 10 && report.errors.length === 0 && report.frontFailures === 0 ? 0 : 1;
+} else if (mode === 'run') {
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error('--port must be a port number');
+  const started = performance.now();
+  const cluster = await Cluster.start({
+    dir: values.dir ?? 'data/cluster',
+    port,
+    logLevel: values['log-level'],
+    onProgress: log,
+  });
+  process.stdout.write(
+    `\nDark Tower cluster up in ${String(Math.round(performance.now() - started))} ms\n` +
+      `  API            ${cluster.url}\n` +
+      cluster.services
+        .map((s) => `  ${s.name.padEnd(14)} ${s.baseUrl}  (ops ${s.opsUrl}, pid ${String(s.process.pid)})`)
+        .join('\n') +
+      `\n  redis          127.0.0.1:${String(cluster.redisPort)} (prefix ${cluster.redisPrefix})\n` +
+      `  postgres       ${cluster.database.url} (services reach it via relay port ${String(cluster.pgRelay.port)})\n` +
+      `  logs           ${cluster.dir}/logs\n\n` +
+      `Try: darktower bot --url ${cluster.url} --meeting <code> --count 4\nPress Ctrl-C to stop.\n`,
+  );
+  let stopping = false;
+  const stop = (): void => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write('Stopping...\n');
+    void cluster.close().then(() => {
+      process.stdout.write('Stopped.\n');
+    });
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+} else {
+  throw new Error(`unknown mode ${mode}: run (default), drills or soak`);
+}

@@ -196,7 +196,8 @@ export async function killMeetingController(ctx: DrillContext): Promise<DrillRes
     ctx.log?.(`killed ${victim.name} (hosting ${scene.meeting.code})`);
     const waited = await scene.fleet
       .until(
-        (f) => f.bots.every((b) => b.recoveries.length > 0 && b.phase === 'joined'),
+        // Done when every bot is back, or has given up (the SDK stops resuming after SESSION_EXPIRED/NOT_FOUND).
+        (f) => f.bots.every((b) => (b.recoveries.length > 0 && b.phase === 'joined') || b.phase === 'failed'),
         60_000,
         'every bot to resume',
       )
