@@ -144,6 +144,7 @@ export async function createGlobalModule(
             clientId: config.clientId,
             clientSecret: config.clientSecret.reveal(),
             scope: config.mcTokenScope,
+            ...(options.tracing === undefined ? {} : { tracing: options.tracing }),
           })
         : staticToken === undefined
           ? undefined

@@ -233,5 +233,11 @@ describe('logs of a full meeting carry no secrets', () => {
       }
     }
     assert.ok(inRequest >= 20, `${inRequest} request lines`);
+    // Meeting events carry meeting_id (and participant_id for a join) next to the trace ids.
+    const joined = records.find((r) => r.message === 'join token issued');
+    assert.equal(joined?.meeting_id, id);
+    assert.equal(joined.participant_id, guest.body.participant_identity);
+    assert.match(String(joined.trace_id), /^[0-9a-f]{32}$/);
+    assert.ok(records.some((r) => r.message === 'meeting ended' && r.meeting_id === id));
   });
 });

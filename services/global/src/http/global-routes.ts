@@ -2,7 +2,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Scope } from '@darktower/auth-verifier';
 import { toErrorReply, type Tracing } from '@darktower/service-kit';
-import type { FastifyBaseLogger, FastifyInstance, FastifyRequest, RawServerDefault } from 'fastify';
+import type {
+  FastifyBaseLogger,
+  FastifyInstance,
+  FastifyReply,
+  FastifyRequest,
+  RawServerDefault,
+} from 'fastify';
 import { GlobalError } from '../domain/errors.ts';
 import type { Caller } from '../meetings/caller.ts';
 import type { MeetingService } from '../meetings/meeting-service.ts';
@@ -50,6 +56,22 @@ type TypedApp = FastifyInstance<
 >;
 
 const DEFAULT_PAGE = 20;
+
+/**
+ * Binds the architecture.md log fields to the rest of this request's log lines (its completion line included) and
+ * logs the event once.
+ */
+function logMeetingEvent(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  message: string | undefined,
+  ids: { meeting_id: string; participant_id?: string },
+): void {
+  const log = request.log.child(ids);
+  request.log = log;
+  reply.log = log;
+  if (message !== undefined) log.info(message);
+}
 
 /** A join without any body (no Content-Type, nothing sent) means `{}`: a signed-in user needs no fields. */
 function emptyBodyIsEmptyObject(request: FastifyRequest, _reply: unknown, done: () => void): void {
@@ -142,6 +164,10 @@ export async function registerGlobalRoutes(
               },
             });
             options.meetingMetrics?.created.inc();
+            logMeetingEvent(request, reply, 'meeting created', {
+              meeting_id: created.meeting.id,
+              participant_id: created.joinToken.participantIdentity,
+            });
             options.meetingMetrics?.joinTokens.inc({ role: 'host', caller: 'user' });
             void reply.code(201);
             return {
@@ -156,11 +182,12 @@ export async function registerGlobalRoutes(
           }),
       );
 
-      scope.get(`${prefix}${r.getMeeting.path}`, { schema: r.getMeeting.schema }, (request) =>
+      scope.get(`${prefix}${r.getMeeting.path}`, { schema: r.getMeeting.schema }, (request, reply) =>
         traced('http_get_meeting_info', async () => {
           const t = tenant(request);
           const who = await caller(request, [SCOPES.userRead], true);
           const info = await options.meetings.get(t, request.params.id);
+          logMeetingEvent(request, reply, undefined, { meeting_id: info.meeting.id });
           // Without a token only meetings open to guests are visible (the guest join page needs their name).
           if (who.kind === 'anonymous' && info.meeting.settings.requireAuth) throw GlobalError.unauthorized();
           return meetingInfoView(info, urlOf(info.meeting));
@@ -193,11 +220,12 @@ export async function registerGlobalRoutes(
         }),
       );
 
-      scope.delete(`${prefix}${r.endMeeting.path}`, { schema: r.endMeeting.schema }, (request) =>
+      scope.delete(`${prefix}${r.endMeeting.path}`, { schema: r.endMeeting.schema }, (request, reply) =>
         traced('http_end_meeting', async () => {
           const who = await caller(request, [SCOPES.userWrite]);
           const ended = await options.meetings.end(tenant(request), who, request.params.id);
           options.meetingMetrics?.ended.inc();
+          logMeetingEvent(request, reply, 'meeting ended', { meeting_id: ended.id });
           return {
             meeting_id: ended.id,
             status: 'ended' as const,
@@ -209,7 +237,7 @@ export async function registerGlobalRoutes(
       scope.post(
         `${prefix}${r.joinMeeting.path}`,
         { schema: r.joinMeeting.schema, bodyLimit, preValidation: emptyBodyIsEmptyObject },
-        (request) =>
+        (request, reply) =>
           traced('http_join_meeting', async () => {
             const who = await caller(request, [SCOPES.userRead], true);
             const grant = await options.meetings.join(
@@ -221,6 +249,10 @@ export async function registerGlobalRoutes(
             options.meetingMetrics?.joinTokens.inc({
               role: grant.joinToken.role,
               caller: who.kind === 'user' ? 'user' : 'guest',
+            });
+            logMeetingEvent(request, reply, 'join token issued', {
+              meeting_id: grant.meeting.id,
+              participant_id: grant.joinToken.participantIdentity,
             });
             return {
               join_token: grant.joinToken.token,

@@ -2,11 +2,14 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createTracing } from '@darktower/service-kit';
 import { clientCredentialsTokenSource } from './client-credentials-token-source.ts';
 
 async function tokenServer(answer: (body: Record<string, string>) => [number, unknown]) {
   const bodies: Record<string, string>[] = [];
+  const traceparents: (string | undefined)[] = [];
   const server = createServer((req, res) => {
+    traceparents.push(req.headers.traceparent as string | undefined);
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -21,6 +24,7 @@ async function tokenServer(answer: (body: Record<string, string>) => [number, un
   return {
     url,
     bodies,
+    traceparents,
     close: () =>
       new Promise<void>((resolve) =>
         server.close(() => {
@@ -75,6 +79,27 @@ describe('clientCredentialsTokenSource', () => {
       await assert.rejects(source(), /HTTP 401/);
       await assert.rejects(source(), /no access_token/);
     } finally {
+      await srv.close();
+    }
+  });
+
+  test('carries the traceparent of the active span', async () => {
+    const srv = await tokenServer(() => [200, { access_token: 'tok', token_type: 'Bearer', expires_in: 60 }]);
+    const tracing = createTracing({ serviceName: 'gc-test', exporter: 'none' });
+    try {
+      const source = clientCredentialsTokenSource({
+        tokenUrl: srv.url,
+        clientId: 'svc_gc',
+        clientSecret: 'secret',
+        tracing,
+      });
+      const traceId = 'a'.repeat(32);
+      await tracing.withRemoteParent(`00-${traceId}-${'b'.repeat(16)}-01`, () =>
+        tracing.startActiveSpan('create', () => source()),
+      );
+      assert.match(srv.traceparents[0] ?? '', new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
+    } finally {
+      await tracing.close();
       await srv.close();
     }
   });

@@ -1,3 +1,4 @@
+import type { Tracing } from '@darktower/service-kit';
 import type { ServiceTokenSource } from './meeting-controller-client.ts';
 
 export interface ClientCredentialsOptions {
@@ -10,6 +11,8 @@ export interface ClientCredentialsOptions {
   readonly timeoutMs?: number;
   readonly fetch?: typeof fetch;
   readonly now?: () => number;
+  /** The request carries the active span's `traceparent`, so the Auth Controller's spans join the caller's trace. */
+  readonly tracing?: Tracing;
 }
 
 const MAX_RESPONSE_CHARS = 16 * 1024;
@@ -31,9 +34,13 @@ export function clientCredentialsTokenSource(options: ClientCredentialsOptions):
       client_secret: options.clientSecret,
     };
     if (options.scope !== undefined) body.scope = options.scope;
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      accept: 'application/json',
+    };
     const res = await doFetch(options.tokenUrl, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      headers: options.tracing === undefined ? headers : options.tracing.injectHeaders(headers),
       body: JSON.stringify(body),
       signal: AbortSignal.timeout(options.timeoutMs ?? 5000),
     });
