@@ -83,6 +83,15 @@ export class DatagramQueue {
     });
   }
 
+  /**
+   * Hands waiting datagrams to the batch handler now instead of at the microtask checkpoint (a QUIC connection
+   * calls this inside its flush, so whatever the handler sends on that connection leaves in the same packets
+   * as the acknowledgements). Does nothing without a handler.
+   */
+  deliverNow(): void {
+    this.#deliver();
+  }
+
   #deliver(): void {
     const handler = this.#handler;
     if (!handler || this.#items.length === 0) return;

@@ -19,11 +19,19 @@ export class FlushScheduler {
 
   #run(): void {
     this.#scheduled = undefined;
-    // A flush may mark connections dirty again (new writes); those run next turn, so one busy connection
-    // cannot starve the event loop.
-    const batch = [...this.#dirty];
-    this.#dirty.clear();
-    for (const target of batch) target.flush();
+    // A flush may mark connections dirty again: a datagram handler forwarding to other connections (an SFU).
+    // Those get a second pass in this same turn, so forwarded packets do not wait a turn; anything marked
+    // after that runs next turn, so one busy connection cannot starve the event loop.
+    for (let pass = 0; pass < 2 && this.#dirty.size > 0; pass++) {
+      const batch = [...this.#dirty];
+      this.#dirty.clear();
+      for (const target of batch) target.flush();
+    }
+    if (this.#dirty.size > 0) {
+      this.#scheduled ??= setImmediate(() => {
+        this.#run();
+      });
+    }
   }
 
   /** Flushes everything now (used when closing, where there is no next turn to wait for). */

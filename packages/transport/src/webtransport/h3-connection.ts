@@ -116,7 +116,12 @@ export class H3Connection implements RouterHost, SessionHost, RequestOwner, Open
       if (this.#established && !this.conn.isDraining()) {
         for (const id of this.conn.readable()) this.#router.onReadable(id);
         // Datagrams for unknown sessions are dropped (draft-ietf-webtrans-http3 section 4.6).
-        this.#datagrams.receive(this.conn, (id, payload) => this.#sessions.get(id)?.receiveDatagram(payload));
+        if (
+          this.#datagrams.receive(this.conn, (id, payload) =>
+            this.#sessions.get(id)?.receiveDatagram(payload),
+          )
+        )
+          for (const session of this.#sessions.values()) session.deliverDatagrams();
         this.#waiters.wake(this.conn);
         this.#outbox.drain(this.conn);
       }

@@ -79,19 +79,19 @@ export class H3Datagrams {
   }
 
   /**
-   * Delivers every received datagram to `deliver(sessionId, payload)`. Payloads are views of a receive slab (one
+   * Delivers every received datagram to `deliver(sessionId, payload)`; true if there was any. Payloads are views of a receive slab (one
    * allocation per ~50 datagrams instead of one native buffer with a finalizer each); the application may keep
    * them, which keeps that slab alive.
    */
-  receive(conn: Connection, deliver: (sessionId: number, payload: Uint8Array) => void): void {
-    for (;;) {
+  receive(conn: Connection, deliver: (sessionId: number, payload: Uint8Array) => void): boolean {
+    for (let count = 0; ; count++) {
       if (this.#recvOffset + RECV_ROOM > this.#recvSlab.length) {
         this.#recvSlab = new Uint8Array(RECV_SLAB_BYTES);
         this.#recvOffset = 0;
       }
       const start = this.#recvOffset;
       const n = conn.dgramRecv(this.#recvSlab.subarray(start, start + RECV_ROOM));
-      if (n === null) return;
+      if (n === null) return count > 0;
       const end = start + n;
       const q = n > 0 ? readVarint(this.#recvSlab, start) : undefined;
       if (q === undefined || q.next > end)

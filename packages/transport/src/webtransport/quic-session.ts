@@ -158,6 +158,11 @@ export class QuicSession implements Session {
     if (this.#state.state === 'open') this.#datagramsIn.push(payload);
   }
 
+  /** Runs the batch handler (if any) on what arrived, now: called by the connection inside its flush. */
+  deliverDatagrams(): void {
+    this.#datagramsIn.deliverNow();
+  }
+
   /** Marks the session closed and ends everything the application holds. Idempotent. */
   finish(info: SessionCloseInfo): void {
     if (this.#state.state === 'closed') return;
