@@ -22,6 +22,7 @@ import {
   type MeetingControllerPeer,
   type ServiceTokenSource,
 } from './rpc/meeting-controller-client.ts';
+import { DbTracingPlugin } from './store/db-tracing-plugin.ts';
 import { JoinKeyRepository } from './store/join-key-repository.ts';
 import { MeetingRepository } from './store/meeting-repository.ts';
 import { globalMigrations } from './store/migrations.ts';
@@ -95,8 +96,13 @@ export async function createGlobalModule(
       store: redis === undefined ? new MemoryControllerStore() : new RedisControllerStore(redis, prefix),
       heartbeatTimeoutMs: config.heartbeatTimeout,
     });
-    const meetingRepo = new MeetingRepository(database.db);
-    const tenantRepo = new TenantRepository(database.db);
+    // Queries made inside a span (a request, an RPC) are spans of their own.
+    const db =
+      options.tracing === undefined
+        ? database.db
+        : database.db.withPlugin(new DbTracingPlugin(options.tracing));
+    const meetingRepo = new MeetingRepository(db);
+    const tenantRepo = new TenantRepository(db);
     const tenants = new TenantResolver({
       source: tenantRepo,
       cache: redis === undefined ? new MemorySharedCache() : new RedisSharedCache(redis, prefix),

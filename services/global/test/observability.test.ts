@@ -83,6 +83,11 @@ describe('Global Controller observability', () => {
     assert.ok(info && server2);
     assert.equal(server2.parent_span_id, parent2);
     assert.equal(info.parent_span_id, server2.span_id);
+    // Database queries made for the request are client spans under it.
+    const queries = spans.filter((s) => s.trace_id === traceId2 && s.name === 'db.select');
+    assert.ok(queries.length >= 1, 'the meeting lookup is a db.select span');
+    assert.ok(queries.every((q) => q.parent_span_id === info.span_id));
+    assert.ok(inTrace.some((s) => s.name === 'db.insert' && s.parent_span_id === op.span_id));
 
     // A malformed traceparent starts a new trace instead of failing the request.
     const before = spans.length;
