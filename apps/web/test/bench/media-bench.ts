@@ -28,6 +28,17 @@ async function heapMb(cdp: CDPSession): Promise<number> {
 
 const cycles = Number(process.env.LEAK_CYCLES ?? 100);
 const joins = Number(process.env.JOINS ?? 20);
+// Full stack (dev stack + UI), when available; first, before the media rig adds its own load.
+const stack = await stackBench(joins).catch(
+  (error: unknown) =>
+    `failed: ${error instanceof Error ? error.message.split('\n')[0] : JSON.stringify(error)}`,
+);
+if (typeof stack === 'string') console.log(`full stack: not measured (${stack})`);
+else
+  console.log(
+    `full stack: join to first remote frame p50 ${q(stack.joinToFirstFrameMs, 0.5)} ms, p95 ${q(stack.joinToFirstFrameMs, 0.95)} ms (${stack.joinToFirstFrameMs.length} joins); glass-to-glass p50 ${q(stack.glassToGlassMs, 0.5)} ms, p95 ${q(stack.glassToGlassMs, 0.95)} ms`,
+  );
+
 await using rig = await MediaRig.start({ MH_AUDIO_AS_DATAGRAMS: '1' });
 const alice = await rig.register('alice');
 const viewer = await rig.register('viewer');
@@ -84,17 +95,6 @@ const unclosed = await leakPage.evaluate(() =>
 console.log(
   `${cycles} join/leave cycles: heap ${heapBefore} -> ${heapAfter} MB, unclosed-object warnings: ${warnings.length}`,
 );
-
-// Full stack (dev stack + UI), when available.
-const stack = await stackBench(joins).catch(
-  (error: unknown) =>
-    `failed: ${error instanceof Error ? error.message.split('\n')[0] : JSON.stringify(error)}`,
-);
-if (typeof stack === 'string') console.log(`full stack: not measured (${stack})`);
-else
-  console.log(
-    `full stack: join to first remote frame p50 ${q(stack.joinToFirstFrameMs, 0.5)} ms, p95 ${q(stack.joinToFirstFrameMs, 0.95)} ms (${stack.joinToFirstFrameMs.length} joins); glass-to-glass p50 ${q(stack.glassToGlassMs, 0.5)} ms, p95 ${q(stack.glassToGlassMs, 0.95)} ms`,
-  );
 
 const result = {
   name: 'web',

@@ -61,7 +61,7 @@ export async function stackBench(joins: number): Promise<StackBenchResult | stri
             '[data-testid="tile"][data-participant-name="Alice"] canvas',
           )?.width ?? 0) > 0,
         null,
-        { timeout: 30_000, polling: 10 },
+        { timeout: 90_000, polling: 10 },
       );
       joinToFirstFrameMs.push(Date.now() - t0);
       if (i === joins - 1) {
