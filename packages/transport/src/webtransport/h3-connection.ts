@@ -5,10 +5,11 @@
 import quiche from '@matrixai/quic/native/quiche.js';
 import type { Connection, Host } from '@matrixai/quic/native/types.js';
 import type { SendStreamOptions, SessionCloseInfo, SessionRequest, SessionStats } from '../session.ts';
-import { FRAME, encodeFrame, encodeGoaway } from '../h3/frames.ts';
+import { encodeGoaway } from '../h3/frames.ts';
 import { H3Error, H3_CODES, isH3Error } from '../h3/h3-error.ts';
-import { peerSupportsWebTransport, type Settings } from '../h3/settings.ts';
+import type { Settings } from '../h3/settings.ts';
 import { connectionStats, describeConnectionEnd } from './connection-info.ts';
+import { ClientConnect, type ClientConnectHost } from './client-connect.ts';
 import { ConnectionTimers } from './connection-timers.ts';
 import { controlStreamOpening } from './control-stream.ts';
 import type { H3ConnectionOptions, Role } from './h3-connection-options.ts';
@@ -32,7 +33,7 @@ export type { H3ConnectionOptions, Role } from './h3-connection-options.ts';
 const CLOSE_GRACE_MS = 2000;
 const utf8 = new TextEncoder();
 
-export class H3Connection implements RouterHost, SessionHost, RequestOwner, OpenerHost {
+export class H3Connection implements RouterHost, SessionHost, RequestOwner, OpenerHost, ClientConnectHost {
   readonly role: Role;
   readonly conn: Connection;
   readonly remote: Host;
@@ -45,14 +46,12 @@ export class H3Connection implements RouterHost, SessionHost, RequestOwner, Open
   readonly #waiters = new WriteWaiters();
   readonly #datagrams: H3Datagrams;
   readonly #pump: PacketPump;
-  readonly #recvInfo: { from: Host; to: Host };
+  /** Client role only: certificate check and the CONNECT. */
+  readonly #client: ClientConnect | undefined;
   readonly readBuffer = new Uint8Array(64 * 1024);
   readonly #ids: LocalStreamIds;
   #established = false;
-  #peerSettings: Settings | undefined;
-  #goawayReceived = false;
   #goawaySent = false;
-  #connectStarted = false;
   readonly #timers = new ConnectionTimers();
   #finished = false;
   #ended = false;
@@ -65,15 +64,8 @@ export class H3Connection implements RouterHost, SessionHost, RequestOwner, Open
     this.conn = options.conn;
     this.remote = options.remote;
     this.#ids = new LocalStreamIds(options.role);
-    this.#recvInfo = { from: options.remote, to: options.local };
-    this.#pump = new PacketPump(
-      options.conn,
-      options.slab,
-      (packet, to) => {
-        options.sendPacket(packet, to);
-      },
-      options.logger,
-    );
+    this.#client = options.role === 'client' ? new ClientConnect(this, options) : undefined;
+    this.#pump = new PacketPump(options);
     this.#timers.startConnectDeadline(options.limits.connectTimeoutMs, () => {
       if (this.#table.hadSession) return;
       this.#connectionError(
@@ -89,18 +81,10 @@ export class H3Connection implements RouterHost, SessionHost, RequestOwner, Open
     return this.#sessions.size;
   }
 
-  /** A UDP packet from `host`:`port` (normally the peer's address, whose RecvInfo is kept rather than rebuilt). */
+  /** A UDP packet from `host`:`port`: into quiche now, processed at the next flush. */
   receive(packet: Uint8Array, host: string, port: number): void {
     if (this.#finished) return;
-    let info = this.#recvInfo;
-    if (info.from.host !== host || info.from.port !== port)
-      info = { from: { host, port }, to: this.#o.local };
-    try {
-      this.conn.recv(packet, info);
-    } catch (e) {
-      // A packet quiche cannot use (bad crypto, wrong state) is dropped, as RFC 9000 says.
-      this.#o.logger.debug({ err: String(e) }, 'quic packet dropped');
-    }
+    this.#pump.receive(packet, host, port);
     this.#o.scheduler.mark(this);
   }
 
@@ -183,11 +167,10 @@ export class H3Connection implements RouterHost, SessionHost, RequestOwner, Open
     req.onReadable();
   }
   onPeerSettings(settings: Settings): void {
-    this.#peerSettings = settings;
-    this.#maybeStartConnect();
+    this.#client?.onPeerSettings(settings);
   }
   onGoaway(): void {
-    this.#goawayReceived = true;
+    this.#client?.onGoaway();
   }
   get streamsRejected(): number {
     return this.#router.rejected;
@@ -346,39 +329,15 @@ export class H3Connection implements RouterHost, SessionHost, RequestOwner, Open
 
   #onEstablished(): void {
     this.#established = true;
-    if (this.role === 'client' && this.#o.verifyPeer) {
-      const chain = this.conn.peerCertChain() ?? [];
-      if (!this.#o.verifyPeer(chain)) {
-        this.#o.onClientResult?.(TransportError.certificateMismatch());
-        try {
-          this.conn.close(false, 0x100 + 42, utf8.encode('certificate mismatch')); // TLS bad_certificate
-        } catch {
-          // Already closing.
-        }
-        return;
-      }
-    }
+    if (this.#client && !this.#client.verifyPeer()) return;
     this.write(this.#ids.controlStream, controlStreamOpening(this.#o.limits), false);
   }
 
-  #maybeStartConnect(): void {
-    if (this.role !== 'client' || this.#connectStarted || !this.#peerSettings) return;
-    this.#connectStarted = true;
-    if (!peerSupportsWebTransport(this.#peerSettings)) {
-      this.#o.onClientResult?.(
-        TransportError.connectFailed('server does not offer WebTransport over HTTP/3'),
-      );
-      this.close(H3_CODES.NO_ERROR, 'no webtransport');
-      return;
-    }
-    if (this.#goawayReceived) return;
+  addConnectRequest(): void {
     const req = new RequestStream(this, 0);
     req.phase = 'awaiting-response';
     this.#requests.set(0, req);
     this.#router.addRequest(req);
-    const block = this.#o.connectFields?.();
-    if (block === undefined) return; // a test peer that never sends its CONNECT
-    this.write(0, encodeFrame(FRAME.HEADERS, block), false);
   }
 
   #endSession(session: QuicSession, info: SessionCloseInfo): void {

@@ -1,31 +1,38 @@
-// The send side of one QUIC connection: feeds waiting datagrams into quiche's small queue, interleaved with
-// draining quiche's packets to the socket, until quiche has nothing more to send now. Packets are written
-// straight into a send slab (no copy per packet).
-import type { Connection, Host } from '@matrixai/quic/native/types.js';
+// The packet I/O of one QUIC connection. In: a UDP packet goes into quiche (a packet quiche cannot use is
+// dropped). Out: waiting datagrams are fed into quiche's small queue, interleaved with draining quiche's packets
+// to the socket, until quiche has nothing more to send now; packets are written straight into the socket's send
+// slab (no copy per packet).
+import type { Connection, Host, RecvInfo } from '@matrixai/quic/native/types.js';
+import type { H3ConnectionOptions } from './h3-connection-options.ts';
 import type { H3Datagrams } from './h3-datagrams.ts';
-import type { TransportLogger } from './logger.ts';
-import type { SendSlab } from './send-slab.ts';
 
 /** Rounds of (fill quiche's datagram queue, send packets) per flush, so one flush cannot run unbounded. */
 const MAX_DATAGRAM_ROUNDS = 16;
 
-export class PacketPump {
-  readonly #conn: Connection;
-  readonly #sendPacket: (packet: Uint8Array, to: Host) => void;
-  readonly #logger: TransportLogger;
-  readonly #slab: SendSlab;
+type PumpOptions = Pick<H3ConnectionOptions, 'conn' | 'local' | 'remote' | 'slab' | 'sendPacket' | 'logger'>;
 
-  /** `slab` is shared by every connection on one socket (a connection's flush never interleaves with another's). */
-  constructor(
-    conn: Connection,
-    slab: SendSlab,
-    sendPacket: (packet: Uint8Array, to: Host) => void,
-    logger: TransportLogger,
-  ) {
-    this.#conn = conn;
-    this.#slab = slab;
-    this.#sendPacket = sendPacket;
-    this.#logger = logger;
+export class PacketPump {
+  readonly #o: PumpOptions;
+  readonly #conn: Connection;
+  /** The RecvInfo for packets from the peer's address, kept rather than built per packet. */
+  readonly #recvInfo: RecvInfo;
+
+  constructor(options: PumpOptions) {
+    this.#o = options;
+    this.#conn = options.conn;
+    this.#recvInfo = { from: options.remote, to: options.local };
+  }
+
+  receive(packet: Uint8Array, host: string, port: number): void {
+    let info = this.#recvInfo;
+    if (info.from.host !== host || info.from.port !== port)
+      info = { from: { host, port }, to: this.#o.local };
+    try {
+      this.#conn.recv(packet, info);
+    } catch (e) {
+      // A packet quiche cannot use (bad crypto, wrong state) is dropped, as RFC 9000 says.
+      this.#o.logger.debug({ err: String(e) }, 'quic packet dropped');
+    }
   }
 
   /** Sends everything quiche has, with `datagrams` (when given) fed in as quiche's queue empties. */
@@ -40,17 +47,18 @@ export class PacketPump {
   }
 
   #sendPackets(): void {
+    const slab = this.#o.slab;
     for (;;) {
       let r: ReturnType<Connection['send']>;
       try {
-        r = this.#conn.send(this.#slab.next());
+        r = this.#conn.send(slab.next());
       } catch (e) {
-        this.#logger.debug({ err: String(e) }, 'quic send failed');
+        this.#o.logger.debug({ err: String(e) }, 'quic send failed');
         return;
       }
       if (r === null) return;
-      const [n, info] = r;
-      this.#sendPacket(this.#slab.take(n), info.to);
+      const [n, info]: [number, { to: Host }] = r;
+      this.#o.sendPacket(slab.take(n), info.to);
     }
   }
 }
