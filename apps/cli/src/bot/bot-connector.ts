@@ -44,16 +44,18 @@ export interface BotConnectorOptions {
    */
   readonly idleTimeoutMs?: number;
   /** Rewrites a target URL before dialing (the network-drop drill routes through a relay it can cut). */
-  readonly route?: (url: string) => string;
+  readonly route?: (url: string) => string | Promise<string>;
 }
 
 /** WebTransport (our QUIC client) to every target, certificates pinned by hash. */
 export function botConnector(hashes: readonly Uint8Array[], options: BotConnectorOptions = {}): Connector {
-  return (target, signal) =>
-    connectWebTransport(options.route?.(target.url) ?? target.url, {
+  return async (target, signal) => {
+    const url = options.route === undefined ? target.url : await options.route(target.url);
+    return connectWebTransport(url, {
       serverCertificateHashes:
         target.serverCertificateHashes.length > 0 ? target.serverCertificateHashes : hashes,
       signal,
       limits: { idleTimeoutMs: options.idleTimeoutMs ?? 5_000 },
     });
+  };
 }

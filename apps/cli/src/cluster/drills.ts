@@ -2,6 +2,7 @@
 // restart, PostgreSQL unreachable), measures how long recovery took, and checks that nothing durable was lost:
 // meeting metadata readable and unchanged, no table's row count (audit log included) went down, every bot still in
 // its meeting under the participant id it joined with.
+import { botConnector } from '../bot/bot-connector.ts';
 import { errorText, type BotFleet } from '../bot/bot-fleet.ts';
 import { percentilesOf } from '../bot/stats.ts';
 import type { Cluster, ServiceProcess } from './cluster.ts';
@@ -14,6 +15,7 @@ import {
   type CreatedMeeting,
   type HostSession,
 } from './cluster-client.ts';
+import { UdpRelay } from './udp-relay.ts';
 
 export type DrillScale = 'short' | 'full';
 
@@ -406,12 +408,105 @@ export async function killMediaHandler(ctx: DrillContext): Promise<DrillResult> 
   }
 }
 
+/**
+ * One participant's network drops (every packet to and from it vanishes) for 15 s (short: 6 s), then comes back:
+ * it resumes with the same participant id and receives every other participant's streams again.
+ */
+export async function clientNetworkDrop(ctx: DrillContext): Promise<DrillResult> {
+  const problems: string[] = [];
+  const scene = await setUp(ctx, 'drill-net', ctx.scale === 'full' ? 4 : 2, 'both');
+  const relays = new Map<string, UdpRelay>();
+  const victim = fleetOn(ctx.cluster, {
+    meetings: [scene.meeting.code],
+    count: 1,
+    publish: 'both',
+    videoFps: 15,
+    audioFps: 50,
+    namePrefix: 'drill-net-victim',
+    reconnectAttempts: 120,
+    reconnectDelayMs: 500,
+    connector: botConnector([ctx.cluster.certificateHash], {
+      route: async (url) => {
+        const u = new URL(url);
+        const key = `${u.hostname}:${u.port}`;
+        let relay = relays.get(key);
+        if (relay === undefined) {
+          relay = await UdpRelay.listen({ host: u.hostname, port: Number(u.port) });
+          relays.set(key, relay);
+        }
+        u.port = String(relay.port);
+        return u.toString();
+      },
+    }),
+  });
+  try {
+    await victim.join();
+    const bot = victim.bots[0];
+    if (bot?.phase !== 'joined')
+      throw new Error(`the victim bot did not join: ${victim.summary().errors.join('; ')}`);
+    const id = bot.participantId;
+    const others = scene.fleet.bots.length;
+    await victim.until(
+      (f) => (f.bots[0]?.streamCounts.streams ?? 0) === others * 2,
+      15_000,
+      'media before the drop',
+    );
+    for (const r of relays.values()) r.cut();
+    const dropMs = ctx.scale === 'full' ? 15_000 : 6_000;
+    ctx.log?.(`network of ${bot.name} dropped for ${String(dropMs)} ms`);
+    await sleep(dropMs);
+    for (const r of relays.values()) r.restore();
+    const restoredAt = Date.now();
+    const waited = await victim
+      .until(
+        (f) => {
+          const b = f.bots[0];
+          return (
+            b !== undefined &&
+            (b.phase === 'failed' || (b.phase === 'joined' && b.lastFrameAtMs > restoredAt))
+          );
+        },
+        30_000,
+        'the participant to be back and receiving',
+      )
+      .catch((error: unknown) => {
+        problems.push(String(error));
+        return -1;
+      });
+    if (victim.progress().joined !== 1)
+      problems.push(`${bot.name} is ${bot.phase as string} (${bot.leftReason}: ${errorText(bot.error)})`);
+    if (bot.participantId !== id) problems.push(`${bot.name} came back as ${bot.participantId}, not ${id}`);
+    const slots = bot.meeting?.layoutSlots.filter((s) => s.kind === 'camera').length ?? 0;
+    if (slots !== others)
+      problems.push(`${bot.name} has ${String(slots)} camera slots after the resume, not ${String(others)}`);
+    await verify(ctx, scene, problems);
+    return {
+      name: 'client network drop',
+      targetMs: 30_000,
+      recoveryMs: waited,
+      details: {
+        dropMs,
+        resumes: bot.recoveries.length,
+        sameParticipantId: bot.participantId === id,
+        packetsDropped: [...relays.values()].reduce((a, r) => a + r.dropped, 0),
+        note: 'recovery = from the network coming back until frames arrive again',
+      },
+      problems,
+    };
+  } finally {
+    await victim.close();
+    await scene.fleet.close();
+    for (const r of relays.values()) await r.close();
+  }
+}
+
 export const DRILLS = {
   'kill-gc': killGlobalController,
   'kill-mc': killMeetingController,
   'restart-redis': restartRedis,
   'restart-postgres': restartPostgres,
   'kill-mh': killMediaHandler,
+  'network-drop': clientNetworkDrop,
 } as const;
 
 export function formatDrill(r: DrillResult): string {
