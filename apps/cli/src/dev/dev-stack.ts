@@ -11,7 +11,14 @@ import { openDatabase, type Database } from '@darktower/data';
 import { createGlobalModule, loadGlobalConfig, type GlobalModule } from '@darktower/global';
 import { buildMediaHandler, loadMediaConfig, type MediaHandler } from '@darktower/media';
 import { buildMeetingController, loadMeetingConfig, type MeetingController } from '@darktower/meeting';
-import { createHttpApp, createLogger, createMetrics, type Logger } from '@darktower/service-kit';
+import {
+  createHttpApp,
+  createLogger,
+  createMetrics,
+  createTracing,
+  traceExporterFromEnv,
+  type Logger,
+} from '@darktower/service-kit';
 import { freePort } from './free-port.ts';
 import { mountWebApp } from './web-static.ts';
 
@@ -67,10 +74,13 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
   const pgliteDir = join(dataDir, 'pglite');
   mkdirSync(pgliteDir, { recursive: true });
   const level = options.logLevel ?? 'info';
-  const log = (component: string): Logger => createLogger({ component, level });
+  // Tracing is off unless OTEL_TRACES_EXPORTER asks for it (console, file with OTEL_TRACES_FILE, or otlp).
+  const tracing = createTracing({ serviceName: 'darktower-dev', ...traceExporterFromEnv(process.env) });
+  const log = (component: string): Logger =>
+    createLogger({ component, level, traceIds: () => tracing.activeIds() });
   const logger = log('dev');
 
-  const cleanups: (() => Promise<void>)[] = [];
+  const cleanups: (() => Promise<void>)[] = [() => tracing.close()];
   const closeAll = async (): Promise<void> => {
     for (const fn of cleanups.reverse()) {
       try {
@@ -102,6 +112,7 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
     });
     const auth: AuthController = await buildAuthController(authConfig, {
       logger: log('ac-service'),
+      tracing,
       database: database as unknown as NonNullable<Parameters<typeof buildAuthController>[1]>['database'],
     });
     cleanups.push(() => auth.close('dev stack closing'));
@@ -115,22 +126,10 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
         'darktower-dev',
         '127.0.0.1',
       );
-    const tokenFor = async (name: keyof typeof DEV_SERVICE_SCOPES): Promise<string> => {
-      const granted = scopes(DEV_SERVICE_SCOPES[name]);
-      const creds = await credentialsFor(name);
-      const result = await auth.service.serviceToken(
-        creds.clientId,
-        creds.clientSecret,
-        granted,
-        '127.0.0.1',
-      );
-      if (!result.ok) throw new Error(`dev stack: could not mint a ${name} service token (${result.reason})`);
-      return result.token.accessToken;
-    };
-    const [meetingCreds, mediaCreds, globalToken] = await Promise.all([
+    const [meetingCreds, mediaCreds, globalCreds] = await Promise.all([
       credentialsFor('meeting'),
       credentialsFor('media'),
-      tokenFor('global'),
+      credentialsFor('global'),
     ]);
     const tokenUrl = `${origin}/v1/auth/service/token`;
 
@@ -142,7 +141,9 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
         AUTH_JWKS_URLS: `${origin}/.well-known/jwks.json`,
         AUTH_ISSUERS: origin,
         AUTH_AUDIENCE: 'darktower',
-        GC_MC_SERVICE_TOKEN: globalToken,
+        AUTH_TOKEN_URL: tokenUrl,
+        GC_CLIENT_ID: globalCreds.clientId,
+        GC_CLIENT_SECRET: globalCreds.clientSecret,
       },
     });
     const gcLogger = log('gc-service');
@@ -150,12 +151,13 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
     const global: GlobalModule = await createGlobalModule(globalConfig, {
       logger: gcLogger,
       metrics,
+      tracing,
       // Same-process verification against the Auth Controller's own keys (no HTTP round trip to ourselves).
       verifier: createTokenVerifier({ keySource: auth.keys, issuer: origin, audience: 'darktower' }),
     });
     cleanups.push(() => global.close('dev stack closing'));
 
-    const app = createHttpApp({ logger: gcLogger, metrics, bodyLimit: 64 * 1024 });
+    const app = createHttpApp({ logger: gcLogger, metrics, tracing, bodyLimit: 64 * 1024 });
     await app.register(auth.routes);
     await global.mount(app);
     const webDir = resolve(options.webDir ?? new URL('../../../web/dist', import.meta.url).pathname);
