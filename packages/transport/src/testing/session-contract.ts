@@ -46,7 +46,8 @@ function sha(data: Uint8Array): string {
 export function runSessionContract(name: string, makePair: () => Promise<SessionPair>): void {
   describe(`Session contract: ${name}`, () => {
     const withPair = (title: string, body: (pair: SessionPair) => Promise<void>): void => {
-      test(title, async () => {
+      // A deadline only so that a broken implementation fails instead of hanging the run.
+      test(title, { timeout: 30_000 }, async () => {
         const pair = await makePair();
         try {
           await body(pair);
