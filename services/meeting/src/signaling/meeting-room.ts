@@ -21,6 +21,7 @@ import { moveOffFailed, updateLayouts, updateRouting, type ReconcileState } from
 import { isConnected, type Member, type ParticipantLink, type RoomDeps } from './room-types.ts';
 import { joinResponse, registerMedia } from './room-admission.ts';
 import { mediaStreamOf, participantOf, serverMessage } from './wire.ts';
+import { RoomDeliveryService, type MlsClientKind } from './room-mls.ts';
 
 const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex');
 
@@ -39,6 +40,8 @@ export class MeetingRoom {
   readonly #state: ReconcileState;
   #chain: Promise<unknown> = Promise.resolve();
   #ended = false;
+  /** The MLS Delivery Service when the meeting has E2EE on. */
+  #mls: RoomDeliveryService | undefined;
 
   private constructor(deps: RoomDeps, meeting: MeetingRecord, plan: RoutingPlan | undefined) {
     this.#deps = deps;
@@ -53,6 +56,14 @@ export class MeetingRoom {
       cascadesUp: new Set(),
       activeSpeakers: () => this.#detector.recentSpeakers,
     };
+    if (meeting.config.enableE2ee) {
+      this.#mls = new RoomDeliveryService(
+        (to, message) => {
+          this.#members.get(to)?.link?.send(message);
+        },
+        { now: () => deps.clock.now(), ...deps.options.mls },
+      );
+    }
   }
 
   /**
@@ -83,6 +94,16 @@ export class MeetingRoom {
 
   get ended(): boolean {
     return this.#ended;
+  }
+
+  /** Whether the meeting runs its MLS Delivery Service (E2EE on). */
+  get e2ee(): boolean {
+    return this.#mls !== undefined;
+  }
+
+  /** The MLS group's epoch at the Delivery Service (undefined: E2EE off, or no group yet). */
+  get mlsEpoch(): bigint | undefined {
+    return this.#mls?.epoch;
   }
 
   get memberCount(): number {
@@ -200,6 +221,7 @@ export class MeetingRoom {
         serverMessage({ case: 'participantJoined', value: { participant: participantOf(member.record) } }),
         participantId,
       );
+      this.#mls?.joined(participantId);
       await this.reconcile();
       return participantId;
     });
@@ -313,6 +335,7 @@ export class MeetingRoom {
         this.requireHost(by).link?.send(serverMessage({ case: 'ack', value: {} }, requestId));
       const now = this.#deps.clock.now();
       this.#meeting = { ...this.#meeting, state: 'ended', endedAt: now, reason };
+      this.#mls = undefined;
       await this.#deps.store.putMeeting(this.#meeting, this.#deps.options.endedMeetingTtlMs);
       const connected = this.connectedMembers();
       const ended = serverMessage({
@@ -337,6 +360,7 @@ export class MeetingRoom {
   abandon(): void {
     if (this.#ended) return;
     this.#ended = true;
+    this.#mls = undefined;
     for (const m of this.#members.values()) m.link?.close('session resumed elsewhere: meeting moved');
   }
 
@@ -361,6 +385,25 @@ export class MeetingRoom {
     if (m === undefined) throw MeetingError.notFound('No such participant');
     if (m.record.role !== 'host') throw MeetingError.forbidden('Only the host can do that');
     return m;
+  }
+
+  // ---- MLS Delivery Service ---------------------------------------------------------------------------------
+
+  /** An MLS message from a member (answered with RequestAck or ErrorMessage); INVALID_REQUEST when E2EE is off. */
+  mls(id: ParticipantId, kind: MlsClientKind, requestId: number): Promise<void> {
+    return this.run(() => {
+      if (this.#mls === undefined)
+        throw MeetingError.invalidRequest('End-to-end encryption is off in this meeting');
+      if (this.#members.get(id)?.link === undefined) throw MeetingError.notFound('No such participant');
+      this.#mls.handle(id, kind, requestId);
+    });
+  }
+
+  /** The Delivery Service's timeouts and hourly epoch rotation; call about once a second. */
+  mlsTick(): Promise<void> {
+    return this.run(() => {
+      this.#mls?.tick();
+    });
   }
 
   // ---- active speaker ---------------------------------------------------------------------------------------
@@ -449,6 +492,7 @@ export class MeetingRoom {
     const member = this.#members.get(id);
     if (member === undefined) return;
     this.#members.delete(id);
+    this.#mls?.left(id);
     await this.#deps.store.removeParticipant(this.meetingId, id);
     // Others drop subscriptions to the streams that just went away.
     const gone = new Set<string>(member.record.streams.map((s) => s.streamId));

@@ -376,7 +376,7 @@ export class ParticipantConnection implements ParticipantLink {
       case 'mlsCommit':
       case 'mlsWelcome':
       case 'mlsProposal':
-        throw MeetingError.invalidRequest(`${k.case} is not supported by this controller yet`);
+        return room.mls(id, k, requestId);
       case undefined:
         throw MeetingError.invalidRequest('empty message');
     }

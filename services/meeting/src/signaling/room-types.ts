@@ -1,4 +1,5 @@
 import type { ServerMessage } from '@darktower/protocol';
+import type { DeliveryServiceOptions } from '@darktower/e2ee';
 import type { Clock, ParticipantId } from '../ids.ts';
 import type { ComputedLayout } from '../layout/layout-types.ts';
 import type { HandlerRegistry } from '../routing/handler-registry.ts';
@@ -31,6 +32,8 @@ export interface RoomOptions {
   readonly rpcTimeoutMs: number;
   readonly assignment: AssignmentOptions;
   readonly speaker: Partial<ActiveSpeakerOptions>;
+  /** MLS Delivery Service timings (tests shorten them); defaults: rotation 1 h, request 10 s, welcome 15 s. */
+  readonly mls?: Pick<DeliveryServiceOptions, 'rotationIntervalMs' | 'requestTimeoutMs' | 'welcomeTimeoutMs'>;
 }
 
 export const defaultRoomOptions: RoomOptions = {

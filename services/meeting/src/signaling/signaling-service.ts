@@ -226,6 +226,7 @@ export class SignalingService implements AsyncDisposable {
     await Promise.all(stale.map((c) => c.closed));
     for (const [id, room] of this.#rooms) {
       await room.expire(now).catch(() => 0);
+      await room.mlsTick().catch(() => undefined);
       if (room.ended || room.memberCount === 0) this.#rooms.delete(id);
     }
     this.#refreshGauges();
