@@ -73,7 +73,15 @@ async function joinOnce(page: Page): Promise<number> {
 }
 const joinPage = await rig.newPage();
 const joinMs: number[] = [];
-for (let i = 0; i < joins; i++) joinMs.push(await joinOnce(joinPage));
+let joinFailures = 0;
+for (let i = 0; i < joins; i++) {
+  try {
+    joinMs.push(await joinOnce(joinPage));
+  } catch {
+    joinFailures++;
+    await MediaRig.stop(joinPage).catch(() => undefined);
+  }
+}
 console.log(
   `media join to first remote frame: p50 ${q(joinMs, 0.5)} ms, p95 ${q(joinMs, 0.95)} ms (${joins} joins)`,
 );
@@ -87,7 +95,15 @@ leakPage.on('console', (m) => {
 const cdp = await leakPage.context().newCDPSession(leakPage);
 await joinOnce(leakPage);
 const heapBefore = await heapMb(cdp);
-for (let i = 0; i < cycles; i++) await joinOnce(leakPage);
+let cycleFailures = 0;
+for (let i = 0; i < cycles; i++) {
+  try {
+    await joinOnce(leakPage);
+  } catch {
+    cycleFailures++;
+    await MediaRig.stop(leakPage).catch(() => undefined);
+  }
+}
 const heapAfter = await heapMb(cdp);
 const unclosed = await leakPage.evaluate(() =>
   (window as unknown as { __unclosed: () => Record<string, number> }).__unclosed(),
@@ -102,7 +118,12 @@ const result = {
     'headless Chromium (Debian) on loopback, real Media Handler process, 2-core machine shared with other work',
   glass_to_glass_640x480_ms: { p50: q(g2g, 0.5), p95: q(g2g, 0.95), samples: g2g.length },
   capture_to_arrival_ms: { p50: q(transit, 0.5), p95: q(transit, 0.95) },
-  media_join_to_first_remote_frame_ms: { p50: q(joinMs, 0.5), p95: q(joinMs, 0.95), joins },
+  media_join_to_first_remote_frame_ms: {
+    p50: q(joinMs, 0.5),
+    p95: q(joinMs, 0.95),
+    joins,
+    failures: joinFailures,
+  },
   full_stack:
     typeof stack === 'string'
       ? { measured: false, reason: stack }
@@ -124,6 +145,7 @@ const result = {
     heap_mb_before: heapBefore,
     heap_mb_after: heapAfter,
     unclosed_warnings: warnings.length,
+    failed_cycles: cycleFailures,
     frames_received_not_closed: unclosed,
     examples: warnings.slice(0, 3),
   },
