@@ -423,6 +423,8 @@ export async function clientNetworkDrop(ctx: DrillContext): Promise<DrillResult>
     videoFps: 15,
     audioFps: 50,
     namePrefix: 'drill-net-victim',
+    // A tile for every other bot (the default grid is sized by this fleet, which has one bot).
+    layout: { kind: 'grid', rows: 1, columns: scene.fleet.bots.length },
     reconnectAttempts: 120,
     reconnectDelayMs: 500,
     connector: botConnector([ctx.cluster.certificateHash], {
