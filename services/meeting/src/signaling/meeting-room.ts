@@ -23,6 +23,9 @@ import { joinResponse, registerMedia } from './room-admission.ts';
 import { mediaStreamOf, participantOf, serverMessage } from './wire.ts';
 import { RoomDeliveryService, type MlsClientKind } from './room-mls.ts';
 
+/** MLS messages held for one disconnected member (a resume window with that many epochs is not a normal one). */
+const MAX_HELD_MLS = 512;
+
 const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex');
 
 function sameHash(a: string, b: string): boolean {
@@ -42,6 +45,11 @@ export class MeetingRoom {
   #ended = false;
   /** The MLS Delivery Service when the meeting has E2EE on. */
   #mls: RoomDeliveryService | undefined;
+  /**
+   * MLS messages for members disconnected and waiting to resume, delivered in order on resume so their group
+   * state does not miss an epoch. Bounded: past MAX_HELD_MLS the member has to rejoin the group on resume.
+   */
+  readonly #heldMls = new Map<ParticipantId, ServerMessage[] | 'overflow'>();
 
   private constructor(deps: RoomDeps, meeting: MeetingRecord, plan: RoutingPlan | undefined) {
     this.#deps = deps;
@@ -59,7 +67,7 @@ export class MeetingRoom {
     if (meeting.config.enableE2ee) {
       this.#mls = new RoomDeliveryService(
         (to, message) => {
-          this.#members.get(to)?.link?.send(message);
+          this.#sendMls(to, message);
         },
         { now: () => deps.clock.now(), ...deps.options.mls },
       );
@@ -275,6 +283,7 @@ export class MeetingRoom {
       link.send(
         joinResponse(this.#deps.options, this.#meeting, member, servers, resumeToken, others, requestId),
       );
+      this.#releaseHeldMls(id, link);
       if (!wasConnected) {
         this.broadcast(
           serverMessage({ case: 'participantJoined', value: { participant: participantOf(member.record) } }),
@@ -406,6 +415,34 @@ export class MeetingRoom {
     });
   }
 
+  #sendMls(to: ParticipantId, message: ServerMessage): void {
+    const member = this.#members.get(to);
+    if (member === undefined) return;
+    if (member.link !== undefined) {
+      member.link.send(message);
+      return;
+    }
+    const held = this.#heldMls.get(to);
+    if (held === 'overflow') return;
+    if (held === undefined) this.#heldMls.set(to, [message]);
+    else if (held.length >= MAX_HELD_MLS) this.#heldMls.set(to, 'overflow');
+    else held.push(message);
+  }
+
+  /** After a resume: what the DS sent meanwhile, in order; or, if that was too much, a fresh join of the group. */
+  #releaseHeldMls(id: ParticipantId, link: ParticipantLink): void {
+    const held = this.#heldMls.get(id);
+    this.#heldMls.delete(id);
+    if (held === undefined || this.#mls === undefined) return;
+    if (held === 'overflow') {
+      // Its group state is behind for good: the client is asked for a key package again and re-added.
+      this.#mls.left(id);
+      this.#mls.joined(id);
+      return;
+    }
+    for (const message of held) link.send(message);
+  }
+
   // ---- active speaker ---------------------------------------------------------------------------------------
 
   /** An audio level (0..1) a media handler measured on one of a participant's audio streams. */
@@ -492,6 +529,7 @@ export class MeetingRoom {
     const member = this.#members.get(id);
     if (member === undefined) return;
     this.#members.delete(id);
+    this.#heldMls.delete(id);
     this.#mls?.left(id);
     await this.#deps.store.removeParticipant(this.meetingId, id);
     // Others drop subscriptions to the streams that just went away.

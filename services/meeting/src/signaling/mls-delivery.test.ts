@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { ErrorCode } from '@darktower/protocol';
+import { ErrorCode, LeaveReason } from '@darktower/protocol';
 import {
   MlsMember,
   MlsParticipant,
@@ -14,6 +14,7 @@ import {
 import { MeetingId } from '../ids.ts';
 import { MemoryMeetingStore } from '../state/memory-meeting-store.ts';
 import { Harness, type Joined } from '../testing/harness.ts';
+import { expectKind, type SignalingClient } from '../testing/signaling-client.ts';
 
 const frame = (n: number): Uint8Array => new TextEncoder().encode(`frame ${n} `.repeat(16));
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
@@ -21,7 +22,7 @@ const MLS_KINDS = new Set(['mlsKeyPackageRequest', 'mlsCommitRequest', 'mlsCommi
 
 /** A participant's client: feeds the controller's MLS messages to an MlsParticipant and sends back its answers. */
 class MlsClient {
-  readonly joined: Joined;
+  joined: Joined;
   readonly participant: MlsParticipant;
   /** Errors the MlsParticipant raised (refused MLS bytes). */
   readonly failures: unknown[] = [];
@@ -36,10 +37,21 @@ class MlsClient {
     this.participant = participant;
   }
 
-  static async join(h: Harness, meetingId: string, name: string): Promise<MlsClient> {
-    const joined = await h.join(meetingId, name);
+  static async join(
+    h: Harness,
+    meetingId: string,
+    name: string,
+    role: 'host' | 'participant' = 'participant',
+  ): Promise<MlsClient> {
+    const joined = await h.join(meetingId, name, role);
     const member = await MlsMember.create({ identity: joined.participantId });
     return new MlsClient(joined, new MlsParticipant(member, new MlsSframeKeyring()));
+  }
+
+  /** Continues on a resumed session. */
+  resumedOn(client: SignalingClient): void {
+    this.joined = { ...this.joined, client };
+    this.#cursor = 0;
   }
 
   get member(): MlsMember {
@@ -278,4 +290,81 @@ test('MLS DS: a meeting with E2EE off refuses MLS messages and says so in the Jo
     0,
     'no key package request without E2EE',
   );
+});
+
+test('MLS DS: hourly rotation, a resumable disconnect keeps the member, kicks and expired sessions remove', async () => {
+  await using h = await Harness.start(openStore);
+  const meeting = randomUUID();
+  const alice = await MlsClient.join(h, meeting, 'alice', 'host');
+  await settle([alice], atEpoch([alice], 0n), 'alice founds');
+  const bob = await MlsClient.join(h, meeting, 'bob');
+  await settle([alice, bob], atEpoch([alice, bob], 1n), 'bob joins');
+  const carol = await MlsClient.join(h, meeting, 'carol');
+  const all = [alice, bob, carol];
+  await settle(all, atEpoch(all, 2n), 'carol joins');
+
+  // An hour without a commit: the sweep asks the committer for a self-update.
+  h.advance(61 * 60_000);
+  for (const c of all) await c.joined.client.request({ case: 'heartbeat', value: {} });
+  await h.service.sweep();
+  await settle(all, atEpoch(all, 3n), 'hourly rotation');
+  await sameKeys(all);
+
+  // Bob's session drops (resumable): he stays in the group; what he missed is delivered when he resumes.
+  await bob.joined.client.close();
+  const lost = await alice.joined.client.next('participantLeft');
+  assert.equal(lost.reason, LeaveReason.CONNECTION_LOST);
+  const update = await alice.member.createCommit();
+  await alice.sendMls({ type: 'commit', epoch: 3n, commit: update.commit });
+  await settle([alice, carol], atEpoch([alice, carol], 4n), 'a commit while bob is away');
+  assert.equal(bob.member.epoch, 3n);
+  const again = await h.connect();
+  expectKind(
+    await again.request({
+      case: 'resume',
+      value: {
+        meetingId: meeting,
+        participantId: bob.joined.participantId,
+        resumeToken: bob.joined.response.resumeToken,
+        joinToken: await h.issuer.sign({ meetingId: meeting, sub: 'bob' }),
+      },
+    }),
+    'joinResponse',
+  );
+  bob.resumedOn(again);
+  await settle(all, atEpoch(all, 4n), 'bob catches up after resuming');
+  assert.equal(alice.member.members().length, 3);
+  await sameKeys(all);
+  await framesGoAllWays(all, 8);
+
+  // The host kicks Carol: a new epoch without her.
+  expectKind(
+    await alice.joined.client.request({
+      case: 'kick',
+      value: { participantId: carol.joined.participantId, reason: '' },
+    }),
+    'ack',
+  );
+  await settle([alice, bob], atEpoch([alice, bob], 5n), 'carol kicked');
+  assert.equal(alice.member.members().length, 2);
+  await assert.rejects(carol.participant.keyring.decrypt(await alice.participant.keyring.encrypt(frame(9))));
+
+  // Bob goes quiet: disconnected first (still a member), removed when his resume window passes.
+  h.advance(31_000);
+  await alice.joined.client.request({ case: 'heartbeat', value: {} });
+  await h.service.sweep();
+  await alice.joined.client.next('participantLeft');
+  await alice.pump();
+  assert.equal(alice.member.hasPendingCommit, false, 'no removal is asked for on a resumable disconnect');
+  assert.equal(alice.member.epoch, 5n);
+  h.advance(5 * 60_000 + 1_000);
+  await alice.joined.client.request({ case: 'heartbeat', value: {} });
+  await h.service.sweep();
+  await settle([alice], atEpoch([alice], 6n), 'bob expired');
+  assert.deepEqual(
+    alice.member.members().map((m) => m.identity),
+    [alice.joined.participantId],
+  );
+  for (const c of all) assert.deepEqual(c.failures, []);
+  for (const c of all) await c.participant.close();
 });
