@@ -62,17 +62,19 @@ export class RoomDeliveryService {
 
   /**
    * An MLS ClientMessage from `from`, answering `requestId`: a refusal of the request itself comes back as its
-   * ErrorMessage (carrying `requestId`), otherwise it is acknowledged with RequestAck; whatever the DS relays
-   * because of it (the accepted commit, also to its sender; welcomes; commit requests) follows unsolicited.
-   * Proposals are not relayed (the DS has the designated committer commit every change): INVALID_REQUEST.
+   * ErrorMessage (carrying `requestId`), otherwise it is acknowledged with RequestAck (none for request_id 0, which
+   * asks for no reply). Whatever the DS relays because of it (the accepted commit, also to its sender; welcomes;
+   * commit requests) follows unsolicited. Proposals are not relayed (the designated committer commits every
+   * change): INVALID_REQUEST.
    */
   handle(from: ParticipantId, kind: MlsClientKind, requestId: number): void {
     const deliveries = applyClientKind(this.#core, from, kind);
     if (deliveries === undefined) throw MeetingError.invalidRequest(`${kind.case} is not supported`);
     const refusal = deliveries.findIndex((d) => d.to === from && d.message.type === 'error');
     const answer = refusal === -1 ? undefined : deliveries[refusal];
-    if (answer === undefined) this.#send(from, serverMessage({ case: 'ack', value: {} }, requestId));
-    else this.#send(from, serverMessage(dsMessageToServerKind(answer.message), requestId));
+    if (answer === undefined) {
+      if (requestId !== 0) this.#send(from, serverMessage({ case: 'ack', value: {} }, requestId));
+    } else this.#send(from, serverMessage(dsMessageToServerKind(answer.message), requestId));
     this.#deliver(deliveries.filter((_, i) => i !== refusal));
   }
 
