@@ -21,10 +21,12 @@ import { moveOffFailed, updateLayouts, updateRouting, type ReconcileState } from
 import { isConnected, type Member, type ParticipantLink, type RoomDeps } from './room-types.ts';
 import { joinResponse, registerMedia } from './room-admission.ts';
 import { mediaStreamOf, participantOf, serverMessage } from './wire.ts';
-import { RoomDeliveryService, type MlsClientKind } from './room-mls.ts';
+import { RoomDeliveryService, mlsPayloadBytes, type MlsClientKind } from './room-mls.ts';
 
 /** MLS messages held for one disconnected member (a resume window with that many epochs is not a normal one). */
 const MAX_HELD_MLS = 512;
+/** And their payload bytes at most (commits and welcomes are up to 64 KiB each). */
+const MAX_HELD_MLS_BYTES = 4 * 1024 * 1024;
 
 const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex');
 
@@ -47,9 +49,10 @@ export class MeetingRoom {
   #mls: RoomDeliveryService | undefined;
   /**
    * MLS messages for members disconnected and waiting to resume, delivered in order on resume so their group
-   * state does not miss an epoch. Bounded: past MAX_HELD_MLS the member has to rejoin the group on resume.
+   * state does not miss an epoch. Bounded (MAX_HELD_MLS, MAX_HELD_MLS_BYTES): past that the member is re-added to
+   * the group on resume.
    */
-  readonly #heldMls = new Map<ParticipantId, ServerMessage[] | 'overflow'>();
+  readonly #heldMls = new Map<ParticipantId, { messages: ServerMessage[]; bytes: number } | 'overflow'>();
 
   private constructor(deps: RoomDeps, meeting: MeetingRecord, plan: RoutingPlan | undefined) {
     this.#deps = deps;
@@ -422,11 +425,16 @@ export class MeetingRoom {
       member.link.send(message);
       return;
     }
-    const held = this.#heldMls.get(to);
+    const held = this.#heldMls.get(to) ?? { messages: [], bytes: 0 };
     if (held === 'overflow') return;
-    if (held === undefined) this.#heldMls.set(to, [message]);
-    else if (held.length >= MAX_HELD_MLS) this.#heldMls.set(to, 'overflow');
-    else held.push(message);
+    const bytes = held.bytes + mlsPayloadBytes(message);
+    if (held.messages.length >= MAX_HELD_MLS || bytes > MAX_HELD_MLS_BYTES) {
+      this.#heldMls.set(to, 'overflow');
+      return;
+    }
+    held.messages.push(message);
+    held.bytes = bytes;
+    this.#heldMls.set(to, held);
   }
 
   /** After a resume: what the DS sent meanwhile, in order; or, if that was too much, a fresh join of the group. */
@@ -440,7 +448,7 @@ export class MeetingRoom {
       this.#mls.joined(id);
       return;
     }
-    for (const message of held) link.send(message);
+    for (const message of held.messages) link.send(message);
   }
 
   // ---- active speaker ---------------------------------------------------------------------------------------

@@ -26,6 +26,21 @@ export const isMlsClientKind = (kind: ClientMessage['kind']): kind is MlsClientK
   kind.case === 'mlsWelcome' ||
   kind.case === 'mlsProposal';
 
+/** The opaque MLS bytes a ServerMessage carries (to bound what is held for a disconnected member). */
+export function mlsPayloadBytes(message: ServerMessage): number {
+  const k = message.kind;
+  switch (k.case) {
+    case 'mlsCommit':
+      return k.value.commit.byteLength;
+    case 'mlsWelcome':
+      return k.value.welcome.byteLength;
+    case 'mlsCommitRequest':
+      return k.value.add.reduce((n, a) => n + a.keyPackage.byteLength, 0);
+    default:
+      return 0;
+  }
+}
+
 export class RoomDeliveryService {
   readonly #core: DeliveryServiceCore;
   readonly #send: (to: ParticipantId, message: ServerMessage) => void;
