@@ -94,25 +94,31 @@ async function setUp(
   publish: 'none' | 'both' = 'none',
 ): Promise<Scene> {
   const meeting = await createMeeting(ctx.cluster, ctx.host, name);
-  const fleet = fleetOn(ctx.cluster, {
-    meetings: [meeting.code],
-    count: bots,
-    publish,
-    videoFps: 15,
-    audioFps: 50,
-    namePrefix: name,
-    // One at a time: with concurrent joins some bots' rosters miss a peer (see the README).
-    joinConcurrency: 1,
-    reconnectAttempts: 120,
-    reconnectDelayMs: 250,
-  });
-  await fleet.join();
-  const joined = fleet.progress().joined;
-  if (joined !== bots) {
+  // After an earlier drill restarted a controller, its media handlers take a few seconds to register again:
+  // joins are refused with UNAVAILABLE until then, so the scene is retried for up to 30 s.
+  const deadline = Date.now() + 30_000;
+  let fleet: BotFleet;
+  for (;;) {
+    fleet = fleetOn(ctx.cluster, {
+      meetings: [meeting.code],
+      count: bots,
+      publish,
+      videoFps: 15,
+      audioFps: 50,
+      namePrefix: name,
+      // One at a time: with concurrent joins some bots' rosters miss a peer (see the README).
+      joinConcurrency: 1,
+      reconnectAttempts: 120,
+      reconnectDelayMs: 250,
+    });
+    await fleet.join();
+    const joined = fleet.progress().joined;
+    if (joined === bots) break;
+    const errors = fleet.summary().errors.join('; ');
     await fleet.close();
-    throw new Error(
-      `${name}: only ${String(joined)}/${String(bots)} bots joined: ${fleet.summary().errors.join('; ')}`,
-    );
+    if (Date.now() > deadline)
+      throw new Error(`${name}: only ${String(joined)}/${String(bots)} bots joined: ${errors}`);
+    await sleep(1_000);
   }
   const ids = new Map(fleet.bots.map((b) => [b.name, b.participantId]));
   return { meeting, fleet, ids, counts: await durableCounts(ctx.cluster) };
@@ -207,7 +213,7 @@ export async function killMeetingController(ctx: DrillContext): Promise<DrillRes
       .until(
         // Done when every bot is back, or has given up (the SDK stops resuming after SESSION_EXPIRED/NOT_FOUND).
         (f) => f.bots.every((b) => (b.recoveries.length > 0 && b.phase === 'joined') || b.phase === 'failed'),
-        60_000,
+        ctx.scale === 'full' ? 60_000 : 30_000,
         'every bot to resume',
       )
       .catch((error: unknown) => {
