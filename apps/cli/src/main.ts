@@ -10,6 +10,8 @@ const USAGE = `usage: darktower <command> [options]
                               run one service as its own process, configured from the environment
   bot --meeting <code> [--count N] [--publish video|audio|both] [--duration S]
                               join synthetic participants through the client SDK
+  cluster [drills|soak] [--full]
+                              the local multi-process cluster, its failure drills, the soak run
   token --client-id ID | --username NAME
                               print an access token
   meeting create|get|end      manage meetings through the REST API
@@ -27,6 +29,10 @@ async function main(argv: string[]): Promise<number> {
     case 'bot': {
       const { botCommand } = await import('./commands/bot.ts');
       return botCommand(args, process.env);
+    }
+    case 'cluster': {
+      const { clusterCommand } = await import('./commands/cluster.ts');
+      return clusterCommand(args);
     }
     case 'token':
       return tokenCommand(args, process.env);

@@ -1,7 +1,7 @@
 // The failure drills, short versions (CI): one cluster of real processes (1 AC, 2 GC, 2 MC, 3 MH, PostgreSQL,
 // a private Redis), each drill breaking one thing and measuring recovery. Recovery times are printed, never
 // asserted on (timing); what is asserted is that nothing failed and nothing was lost. The full versions:
-// `node --conditions=source --import tsx scripts/cluster.ts drills --full`.
+// `npx darktower cluster drills --full`.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';

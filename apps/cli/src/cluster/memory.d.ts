@@ -1,0 +1,2 @@
+export declare function residentBytes(pid: number): Promise<number | undefined>;
+//# sourceMappingURL=memory.d.ts.map
