@@ -1,2 +1,0 @@
-export declare function residentBytes(pid: number): Promise<number | undefined>;
-//# sourceMappingURL=memory.d.ts.map
