@@ -6,7 +6,7 @@ import { connect } from 'node:net';
 import { createTracing, type SpanRecord, type Tracing } from '@darktower/service-kit';
 import { TestIdentity } from './support/identity.ts';
 import { call } from './support/http.ts';
-import { labelSets, promtoolCheck, seriesValue } from './support/metrics-lint.ts';
+import { labelSets, promtoolCheck, seriesValue } from '@darktower/service-kit/testing';
 import { startGc, type StartedGc } from './support/start-gc.ts';
 import { TestMeetingController } from './support/test-meeting-controller.ts';
 

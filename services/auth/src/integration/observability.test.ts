@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { createMetrics, createTracing, type SpanRecord, type Tracing } from '@darktower/service-kit';
 import { startHarness, type Harness } from '../testing/harness.ts';
 import { adminToken, injector, registerService, type Inject } from '../testing/http-helpers.ts';
-import { labelSets, promtoolCheck, seriesValue } from '../testing/metrics-lint.ts';
+import { labelSets, promtoolCheck, seriesValue } from '@darktower/service-kit/testing';
 
 const hex = (bytes: number): string => randomBytes(bytes).toString('hex');
 

@@ -1,3 +1,4 @@
+// Test support shared by every service: promtool and label-cardinality checks of a /metrics text.
 import { spawn } from 'node:child_process';
 
 /** Runs `promtool check metrics` (Debian `prometheus` package) on a /metrics text; resolves exit code and output. */
