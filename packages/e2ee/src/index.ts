@@ -40,6 +40,7 @@ export {
   type MlsSframeKeyringOptions,
   type KeyringDecryptedFrame,
   type KeyringCounters,
+  type EpochKeySink,
 } from './mls/mls-sframe-keyring.ts';
 export { DeliveryServiceCore, type DeliveryServiceOptions } from './mls/delivery-service-core.ts';
 export type {

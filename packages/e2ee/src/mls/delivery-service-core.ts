@@ -45,6 +45,118 @@ interface AwaitingWelcome {
 
 const RECENT_COMMITS = 64;
 
+/** Version of the exported state; importState refuses any other. */
+const STATE_VERSION = 1;
+/** An exported state larger than this is refused on import (queued key packages and buffered commits are capped). */
+const MAX_STATE_CHARS = 32 * 1024 * 1024;
+
+/**
+ * What `exportState` writes (JSON with bigints as {"$n": "..."} and bytes as {"$b": base64}): the DS's whole
+ * state. Public data only: epoch numbers, participant ids, key packages, commits waiting for a joiner's Welcome.
+ */
+interface DeliveryServiceState {
+  v: number;
+  epoch: bigint | null;
+  members: DsParticipantId[];
+  awaiting: [DsParticipantId, AwaitingWelcome][];
+  queued: [DsParticipantId, Uint8Array][];
+  toRemove: DsParticipantId[];
+  outstanding: Outstanding | null;
+  issued: Outstanding[];
+  departed: DsParticipantId[];
+  committers: [bigint, DsParticipantId][];
+  lastCommitAt: number;
+  commitsAccepted: number;
+  commitsRejected: number;
+}
+
+function toBase64(bytes: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < bytes.length; i += 0x8000)
+    s += String.fromCharCode(...bytes.subarray(i, Math.min(bytes.length, i + 0x8000)));
+  return btoa(s);
+}
+
+function fromBase64(text: string): Uint8Array {
+  const s = atob(text);
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+  return out;
+}
+
+function encodeState(_key: string, value: unknown): unknown {
+  if (typeof value === 'bigint') return { $n: value.toString() };
+  if (value instanceof Uint8Array) return { $b: toBase64(value) };
+  return value;
+}
+
+function decodeState(_key: string, value: unknown): unknown {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
+  const v = value as Record<string, unknown>;
+  const keys = Object.keys(v);
+  if (keys.length === 1 && typeof v.$n === 'string') {
+    if (!/^-?\d{1,40}$/.test(v.$n)) throw new TypeError('bad integer in DS state');
+    return BigInt(v.$n);
+  }
+  if (keys.length === 1 && typeof v.$b === 'string') return fromBase64(v.$b);
+  return value;
+}
+
+const isIdList = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
+const isPairs = (v: unknown): v is [unknown, unknown][] =>
+  Array.isArray(v) && v.every((x) => Array.isArray(x) && x.length === 2);
+const isOutstanding = (v: unknown): v is Outstanding => {
+  if (typeof v !== 'object' || v === null) return false;
+  const o = v as Record<string, unknown>;
+  return (
+    typeof o.epoch === 'bigint' &&
+    typeof o.committer === 'string' &&
+    isIdList(o.add) &&
+    isIdList(o.remove) &&
+    typeof o.sentAt === 'number'
+  );
+};
+const isDsMessage = (v: unknown): v is DsMessage =>
+  typeof v === 'object' && v !== null && typeof (v as { type?: unknown }).type === 'string';
+
+function checkState(v: unknown): DeliveryServiceState {
+  const bad = (what: string): never => {
+    throw new TypeError(`malformed DS state: ${what}`);
+  };
+  if (typeof v !== 'object' || v === null) return bad('not an object');
+  const s = v as Record<string, unknown>;
+  if (s.v !== STATE_VERSION) return bad(`version ${String(s.v)}`);
+  if (s.epoch !== null && typeof s.epoch !== 'bigint') bad('epoch');
+  if (!isIdList(s.members) || !isIdList(s.toRemove) || !isIdList(s.departed)) bad('id lists');
+  if (!isPairs(s.queued) || !s.queued.every(([k, b]) => typeof k === 'string' && b instanceof Uint8Array))
+    bad('queued');
+  if (
+    !isPairs(s.awaiting) ||
+    !s.awaiting.every(([k, a]) => {
+      if (typeof k !== 'string' || typeof a !== 'object' || a === null) return false;
+      const w = a as Record<string, unknown>;
+      return (
+        typeof w.epoch === 'bigint' &&
+        typeof w.committer === 'string' &&
+        typeof w.since === 'number' &&
+        Array.isArray(w.buffered) &&
+        w.buffered.every(isDsMessage)
+      );
+    })
+  )
+    bad('awaiting');
+  if (
+    !isPairs(s.committers) ||
+    !s.committers.every(([e, c]) => typeof e === 'bigint' && typeof c === 'string')
+  )
+    bad('committers');
+  if (s.outstanding !== null && !isOutstanding(s.outstanding)) bad('outstanding');
+  if (!Array.isArray(s.issued) || !s.issued.every(isOutstanding)) bad('issued');
+  for (const k of ['lastCommitAt', 'commitsAccepted', 'commitsRejected'])
+    if (typeof s[k] !== 'number' || !Number.isFinite(s[k])) bad(k);
+  return s as unknown as DeliveryServiceState;
+}
+
 export class DeliveryServiceCore {
   readonly #now: () => number;
   readonly #rotationIntervalMs: number;
@@ -78,6 +190,57 @@ export class DeliveryServiceCore {
     this.#welcomeTimeoutMs = options.welcomeTimeoutMs ?? 15_000;
     this.#maxAdds = options.maxAddsPerCommit ?? 50;
     this.#lastCommitAt = this.#now();
+  }
+
+  /**
+   * The whole state as JSON text, for another controller to continue the group after this one died (the Meeting
+   * Controller keeps it with the meeting in Redis). Public data only: the DS never holds a secret.
+   */
+  exportState(): string {
+    const state: DeliveryServiceState = {
+      v: STATE_VERSION,
+      epoch: this.#epoch ?? null,
+      members: [...this.#members],
+      awaiting: [...this.#awaiting],
+      queued: [...this.#queued],
+      toRemove: [...this.#toRemove],
+      outstanding: this.#outstanding ?? null,
+      issued: this.#issued,
+      departed: [...this.#departed],
+      committers: [...this.#committers],
+      lastCommitAt: this.#lastCommitAt,
+      commitsAccepted: this.#commitsAccepted,
+      commitsRejected: this.#commitsRejected,
+    };
+    return JSON.stringify(state, encodeState);
+  }
+
+  /** A DS that continues from `exportState` output; throws TypeError on anything malformed. */
+  static importState(text: string, options: DeliveryServiceOptions = {}): DeliveryServiceCore {
+    if (text.length > MAX_STATE_CHARS) throw new TypeError('DS state too large');
+    const s = checkState(JSON.parse(text, decodeState));
+    const core = new DeliveryServiceCore(options);
+    core.#epoch = s.epoch ?? undefined;
+    core.#members = [...s.members];
+    for (const [pid, w] of s.awaiting) core.#awaiting.set(pid, w);
+    for (const [pid, kp] of s.queued) core.#queued.set(pid, kp);
+    for (const pid of s.toRemove) core.#toRemove.add(pid);
+    core.#outstanding = s.outstanding ?? undefined;
+    // The outstanding request is the last issued one; keep them one object as the live DS does.
+    core.#issued = s.issued.map((r) =>
+      core.#outstanding !== undefined &&
+      r.epoch === core.#outstanding.epoch &&
+      r.committer === core.#outstanding.committer &&
+      r.sentAt === core.#outstanding.sentAt
+        ? core.#outstanding
+        : r,
+    );
+    for (const pid of s.departed) core.#departed.add(pid);
+    for (const [epoch, pid] of s.committers) core.#committers.set(epoch, pid);
+    core.#lastCommitAt = s.lastCommitAt;
+    core.#commitsAccepted = s.commitsAccepted;
+    core.#commitsRejected = s.commitsRejected;
+    return core;
   }
 
   /** Current epoch of the group, undefined before it exists. */

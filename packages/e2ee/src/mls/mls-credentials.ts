@@ -28,7 +28,9 @@ export function identityOf(credential: Credential): string | undefined {
   }
 }
 
-export function clientConfigFor(acceptIdentity: (identity: string) => boolean): ClientConfig {
+export function clientConfigFor(
+  acceptIdentity: (identity: string) => boolean | Promise<boolean>,
+): ClientConfig {
   return {
     lifetimeConfig: defaultLifetimeConfig,
     keyPackageEqualityConfig: defaultKeyPackageEqualityConfig,
@@ -36,9 +38,9 @@ export function clientConfigFor(acceptIdentity: (identity: string) => boolean): 
     // We carry no MLS application messages, so keep no old-epoch receiver secrets around (forward secrecy).
     keyRetentionConfig: { ...defaultKeyRetentionConfig, retainKeysForEpochs: 1 },
     authService: {
-      validateCredential: (credential) => {
+      validateCredential: async (credential) => {
         const identity = identityOf(credential);
-        return Promise.resolve(identity !== undefined && acceptIdentity(identity));
+        return identity !== undefined && (await acceptIdentity(identity));
       },
     },
   };

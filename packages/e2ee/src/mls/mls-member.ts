@@ -58,9 +58,10 @@ export interface MlsMemberOptions {
   mlsCiphersuite?: CiphersuiteName;
   /**
    * Decides whether a credential may be in the group (called for every leaf of a Welcome's tree and every
-   * committed leaf). Default: any well-formed identity. The client passes a check against the meeting roster.
+   * committed leaf). Default: any well-formed identity. The client passes a check against the meeting roster (which
+   * may wait a moment for a participant the roster has not announced yet).
    */
-  acceptIdentity?: (identity: string) => boolean;
+  acceptIdentity?: (identity: string) => boolean | Promise<boolean>;
 }
 
 export interface MlsMemberInfo {

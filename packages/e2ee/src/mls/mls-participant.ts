@@ -3,7 +3,7 @@
 // and returns what to send back (the MLS client messages). Transport-neutral: the client SDK maps both ways.
 import { isMlsError } from './mls-error.ts';
 import type { MlsMember } from './mls-member.ts';
-import type { MlsSframeKeyring } from './mls-sframe-keyring.ts';
+import type { EpochKeySink, MlsSframeKeyring } from './mls-sframe-keyring.ts';
 import type { DsMessage, DsParticipantId } from './delivery-service-messages.ts';
 import { decodeKeyPackage } from './mls-codec.ts';
 
@@ -21,13 +21,16 @@ export interface ParticipantCounters {
 
 const MAX_KEY_PACKAGES_PER_REQUEST = 4;
 
-export class MlsParticipant {
+/**
+ * `K`: where the epochs' SFrame keys go: an MlsSframeKeyring in this thread, or a proxy to one in a Worker.
+ */
+export class MlsParticipant<K extends EpochKeySink = MlsSframeKeyring> {
   readonly member: MlsMember;
-  readonly keyring: MlsSframeKeyring;
+  readonly keyring: K;
   readonly counters: ParticipantCounters = { commitsApplied: 0, commitsRefused: 0, rebases: 0 };
   #queue: Promise<unknown> = Promise.resolve();
 
-  constructor(member: MlsMember, keyring: MlsSframeKeyring) {
+  constructor(member: MlsMember, keyring: K) {
     this.member = member;
     this.keyring = keyring;
   }

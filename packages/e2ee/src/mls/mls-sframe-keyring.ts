@@ -48,6 +48,17 @@ export interface KeyringCounters extends SframeCounters {
   epochsDeleted: number;
 }
 
+/**
+ * What MlsParticipant needs of a keyring: MlsSframeKeyring, or a proxy to one running elsewhere (a Worker).
+ * setEpoch takes ownership of the snapshot's base key.
+ */
+export interface EpochKeySink {
+  setEpoch(snapshot: MlsEpochSnapshot): Promise<void>;
+  retire(): void;
+  close(): Promise<void>;
+  readonly closed: Promise<void>;
+}
+
 interface EpochEntry {
   epoch: bigint;
   baseKey: Uint8Array;
@@ -58,7 +69,7 @@ interface EpochEntry {
   expiresAt: number | undefined;
 }
 
-export class MlsSframeKeyring {
+export class MlsSframeKeyring implements EpochKeySink {
   readonly layout: KidLayout;
   readonly #context: SframeContext;
   readonly #graceMs: number;

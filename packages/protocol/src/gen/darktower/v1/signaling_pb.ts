@@ -18,7 +18,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file darktower/v1/signaling.proto.
  */
 export const file_darktower_v1_signaling: GenFile = /*@__PURE__*/
-  fileDesc("ChxkYXJrdG93ZXIvdjEvc2lnbmFsaW5nLnByb3RvEgxkYXJrdG93ZXIudjEi4AcKDUNsaWVudE1lc3NhZ2USEgoKcmVxdWVzdF9pZBgBIAEoDRITCgt0cmFjZXBhcmVudBgCIAEoCRIpCgRqb2luGAogASgLMhkuZGFya3Rvd2VyLnYxLkpvaW5SZXF1ZXN0SAASLQoGcmVzdW1lGAsgASgLMhsuZGFya3Rvd2VyLnYxLlJlc3VtZVNlc3Npb25IABIrCgVsZWF2ZRgMIAEoCzIaLmRhcmt0b3dlci52MS5MZWF2ZU1lZXRpbmdIABIuCgdwdWJsaXNoGA0gASgLMhsuZGFya3Rvd2VyLnYxLlB1Ymxpc2hTdHJlYW1IABIyCgl1bnB1Ymxpc2gYDiABKAsyHS5kYXJrdG93ZXIudjEuVW5wdWJsaXNoU3RyZWFtSAASMgoJc3Vic2NyaWJlGA8gASgLMh0uZGFya3Rvd2VyLnYxLlN1YnNjcmliZVN0cmVhbUgAEjYKC3Vuc3Vic2NyaWJlGBAgASgLMh8uZGFya3Rvd2VyLnYxLlVuc3Vic2NyaWJlU3RyZWFtSAASNQoObGF5b3V0X3JlcXVlc3QYESABKAsyGy5kYXJrdG93ZXIudjEuTGF5b3V0UmVxdWVzdEgAEjsKDnF1YWxpdHlfdXBkYXRlGBIgASgLMiEuZGFya3Rvd2VyLnYxLlN0cmVhbVF1YWxpdHlVcGRhdGVIABIyCgloZWFydGJlYXQYEyABKAsyHS5kYXJrdG93ZXIudjEuQ2xpZW50SGVhcnRiZWF0SAASMwoKbXV0ZV9zdGF0ZRgUIAEoCzIdLmRhcmt0b3dlci52MS5NdXRlU3RhdGVDaGFuZ2VIABItCgRraWNrGBUgASgLMh0uZGFya3Rvd2VyLnYxLktpY2tQYXJ0aWNpcGFudEgAEi8KC2VuZF9tZWV0aW5nGBYgASgLMhguZGFya3Rvd2VyLnYxLkVuZE1lZXRpbmdIABI5ChBrZXlmcmFtZV9yZXF1ZXN0GBcgASgLMh0uZGFya3Rvd2VyLnYxLktleWZyYW1lUmVxdWVzdEgAEjwKD21sc19rZXlfcGFja2FnZRgYIAEoCzIhLmRhcmt0b3dlci52MS5NbHNLZXlQYWNrYWdlVXBsb2FkSAASLQoKbWxzX2NvbW1pdBgZIAEoCzIXLmRhcmt0b3dlci52MS5NbHNDb21taXRIABIvCgttbHNfd2VsY29tZRgaIAEoCzIYLmRhcmt0b3dlci52MS5NbHNXZWxjb21lSAASMQoMbWxzX3Byb3Bvc2FsGBsgASgLMhkuZGFya3Rvd2VyLnYxLk1sc1Byb3Bvc2FsSABCBgoEa2luZCLQCAoNU2VydmVyTWVzc2FnZRISCgpyZXF1ZXN0X2lkGAEgASgNEjMKDWpvaW5fcmVzcG9uc2UYCiABKAsyGi5kYXJrdG93ZXIudjEuSm9pblJlc3BvbnNlSAASPQoScGFydGljaXBhbnRfam9pbmVkGAsgASgLMh8uZGFya3Rvd2VyLnYxLlBhcnRpY2lwYW50Sm9pbmVkSAASOQoQcGFydGljaXBhbnRfbGVmdBgMIAEoCzIdLmRhcmt0b3dlci52MS5QYXJ0aWNpcGFudExlZnRIABI5ChBzdHJlYW1fcHVibGlzaGVkGA0gASgLMh0uZGFya3Rvd2VyLnYxLlN0cmVhbVB1Ymxpc2hlZEgAEj0KEnN0cmVhbV91bnB1Ymxpc2hlZBgOIAEoCzIfLmRhcmt0b3dlci52MS5TdHJlYW1VbnB1Ymxpc2hlZEgAEjkKEHN1YnNjcmlwdGlvbl9hY2sYDyABKAsyHS5kYXJrdG93ZXIudjEuU3Vic2NyaXB0aW9uQWNrSAASMwoNbGF5b3V0X3VwZGF0ZRgQIAEoCzIaLmRhcmt0b3dlci52MS5MYXlvdXRVcGRhdGVIABI7Cg5hY3RpdmVfc3BlYWtlchgRIAEoCzIhLmRhcmt0b3dlci52MS5BY3RpdmVTcGVha2VyVXBkYXRlSAASOwoOcXVhbGl0eV91cGRhdGUYEiABKAsyIS5kYXJrdG93ZXIudjEuU3RyZWFtUXVhbGl0eVVwZGF0ZUgAEjMKDWhlYXJ0YmVhdF9hY2sYEyABKAsyGi5kYXJrdG93ZXIudjEuSGVhcnRiZWF0QWNrSAASOAoKbXV0ZV9zdGF0ZRgUIAEoCzIiLmRhcmt0b3dlci52MS5QYXJ0aWNpcGFudE11dGVTdGF0ZUgAEisKBWVycm9yGBUgASgLMhouZGFya3Rvd2VyLnYxLkVycm9yTWVzc2FnZUgAEjMKDW1lZXRpbmdfZW5kZWQYFiABKAsyGi5kYXJrdG93ZXIudjEuTWVldGluZ0VuZGVkSAASLwoLbWxzX3dlbGNvbWUYFyABKAsyGC5kYXJrdG93ZXIudjEuTWxzV2VsY29tZUgAEi0KCm1sc19jb21taXQYGCABKAsyFy5kYXJrdG93ZXIudjEuTWxzQ29tbWl0SAASRQoXbWxzX2tleV9wYWNrYWdlX3JlcXVlc3QYGSABKAsyIi5kYXJrdG93ZXIudjEuTWxzS2V5UGFja2FnZVJlcXVlc3RIABIxCgxtbHNfcHJvcG9zYWwYGiABKAsyGS5kYXJrdG93ZXIudjEuTWxzUHJvcG9zYWxIABI8ChJtbHNfY29tbWl0X3JlcXVlc3QYGyABKAsyHi5kYXJrdG93ZXIudjEuTWxzQ29tbWl0UmVxdWVzdEgAEicKA2FjaxgcIAEoCzIYLmRhcmt0b3dlci52MS5SZXF1ZXN0QWNrSABCBgoEa2luZCKmAQoLSm9pblJlcXVlc3QSEgoKbWVldGluZ19pZBgBIAEoCRISCgpqb2luX3Rva2VuGAIgASgJEhgKEHBhcnRpY2lwYW50X25hbWUYAyABKAkSOwoMY2FwYWJpbGl0aWVzGAQgASgLMiUuZGFya3Rvd2VyLnYxLlBhcnRpY2lwYW50Q2FwYWJpbGl0aWVzEhgKEHByb3RvY29sX3ZlcnNpb24YBSABKA0ivAMKDEpvaW5SZXNwb25zZRIWCg5wYXJ0aWNpcGFudF9pZBgBIAEoCRI4ChVleGlzdGluZ19wYXJ0aWNpcGFudHMYAiADKAsyGS5kYXJrdG93ZXIudjEuUGFydGljaXBhbnQSMwoMbWVkaWFfc2VydmVyGAMgASgLMh0uZGFya3Rvd2VyLnYxLk1lZGlhU2VydmVySW5mbxI1Cg9lbmNyeXB0aW9uX2tleXMYBCABKAsyHC5kYXJrdG93ZXIudjEuRW5jcnlwdGlvbktleXMSNAoNbWVkaWFfc2VydmVycxgFIAMoCzIdLmRhcmt0b3dlci52MS5NZWRpYVNlcnZlckluZm8SFAoMcmVzdW1lX3Rva2VuGAYgASgJEhYKDnNlc3Npb25fdHRsX21zGAcgASgNEh0KFWhlYXJ0YmVhdF9pbnRlcnZhbF9tcxgIIAEoDRIYChBwcm90b2NvbF92ZXJzaW9uGAkgASgNEhIKCm1lZXRpbmdfaWQYCiABKAkSLAoHbWVldGluZxgLIAEoCzIbLmRhcmt0b3dlci52MS5NZWV0aW5nQ29uZmlnEg8KB2lzX2hvc3QYDCABKAgifwoNUmVzdW1lU2Vzc2lvbhISCgptZWV0aW5nX2lkGAEgASgJEhYKDnBhcnRpY2lwYW50X2lkGAIgASgJEhQKDHJlc3VtZV90b2tlbhgDIAEoCRISCgpqb2luX3Rva2VuGAQgASgJEhgKEHByb3RvY29sX3ZlcnNpb24YBSABKA0iDgoMTGVhdmVNZWV0aW5nIkMKEVBhcnRpY2lwYW50Sm9pbmVkEi4KC3BhcnRpY2lwYW50GAEgASgLMhkuZGFya3Rvd2VyLnYxLlBhcnRpY2lwYW50IlQKD1BhcnRpY2lwYW50TGVmdBIWCg5wYXJ0aWNpcGFudF9pZBgBIAEoCRIpCgZyZWFzb24YAiABKA4yGS5kYXJrdG93ZXIudjEuTGVhdmVSZWFzb24igQEKDVB1Ymxpc2hTdHJlYW0SEQoJc3RyZWFtX2lkGAEgASgJEi0KC3N0cmVhbV90eXBlGAIgASgOMhguZGFya3Rvd2VyLnYxLlN0cmVhbVR5cGUSLgoIbWV0YWRhdGEYAyABKAsyHC5kYXJrdG93ZXIudjEuU3RyZWFtTWV0YWRhdGEiaQoPU3RyZWFtUHVibGlzaGVkEhYKDnBhcnRpY2lwYW50X2lkGAEgASgJEikKBnN0cmVhbRgCIAEoCzIZLmRhcmt0b3dlci52MS5NZWRpYVN0cmVhbRITCgtoYW5kbGVyX2lkcxgDIAMoCSIkCg9VbnB1Ymxpc2hTdHJlYW0SEQoJc3RyZWFtX2lkGAEgASgJIj4KEVN0cmVhbVVucHVibGlzaGVkEhYKDnBhcnRpY2lwYW50X2lkGAEgASgJEhEKCXN0cmVhbV9pZBgCIAEoCSJYCg9TdWJzY3JpYmVTdHJlYW0SEQoJc3RyZWFtX2lkGAEgASgJEjIKB29wdGlvbnMYAiABKAsyIS5kYXJrdG93ZXIudjEuU3Vic2NyaXB0aW9uT3B0aW9ucyJDChNTdWJzY3JpcHRpb25PcHRpb25zEhcKD3ByZWZlcnJlZF9sYXllchgBIAEoCRITCgttYXhfYml0cmF0ZRgCIAEoDSJKCg9TdWJzY3JpcHRpb25BY2sSEQoJc3RyZWFtX2lkGAEgASgJEhIKCmhhbmRsZXJfaWQYAiABKAkSEAoIbGF5ZXJfaWQYAyABKAkiJgoRVW5zdWJzY3JpYmVTdHJlYW0SEQoJc3RyZWFtX2lkGAEgASgJIikKD0NsaWVudEhlYXJ0YmVhdBIWCg5jbGllbnRfdGltZV9tcxgBIAEoBCI+CgxIZWFydGJlYXRBY2sSFgoOY2xpZW50X3RpbWVfbXMYASABKAQSFgoOc2VydmVyX3RpbWVfbXMYAiABKAQiOwoPTXV0ZVN0YXRlQ2hhbmdlEhMKC2F1ZGlvX211dGVkGAEgASgIEhMKC3ZpZGVvX211dGVkGAIgASgIIlgKFFBhcnRpY2lwYW50TXV0ZVN0YXRlEhYKDnBhcnRpY2lwYW50X2lkGAEgASgJEhMKC2F1ZGlvX211dGVkGAIgASgIEhMKC3ZpZGVvX211dGVkGAMgASgIIjkKD0tpY2tQYXJ0aWNpcGFudBIWCg5wYXJ0aWNpcGFudF9pZBgBIAEoCRIOCgZyZWFzb24YAiABKAkiHAoKRW5kTWVldGluZxIOCgZyZWFzb24YASABKAkiPwoMTWVldGluZ0VuZGVkEg4KBnJlYXNvbhgBIAEoCRIfChdlbmRlZF9ieV9wYXJ0aWNpcGFudF9pZBgCIAEoCSIMCgpSZXF1ZXN0QWNrYgZwcm90bzM", [file_darktower_v1_common, file_darktower_v1_enums, file_darktower_v1_layout, file_darktower_v1_mls]);
+  fileDesc("ChxkYXJrdG93ZXIvdjEvc2lnbmFsaW5nLnByb3RvEgxkYXJrdG93ZXIudjEi4AcKDUNsaWVudE1lc3NhZ2USEgoKcmVxdWVzdF9pZBgBIAEoDRITCgt0cmFjZXBhcmVudBgCIAEoCRIpCgRqb2luGAogASgLMhkuZGFya3Rvd2VyLnYxLkpvaW5SZXF1ZXN0SAASLQoGcmVzdW1lGAsgASgLMhsuZGFya3Rvd2VyLnYxLlJlc3VtZVNlc3Npb25IABIrCgVsZWF2ZRgMIAEoCzIaLmRhcmt0b3dlci52MS5MZWF2ZU1lZXRpbmdIABIuCgdwdWJsaXNoGA0gASgLMhsuZGFya3Rvd2VyLnYxLlB1Ymxpc2hTdHJlYW1IABIyCgl1bnB1Ymxpc2gYDiABKAsyHS5kYXJrdG93ZXIudjEuVW5wdWJsaXNoU3RyZWFtSAASMgoJc3Vic2NyaWJlGA8gASgLMh0uZGFya3Rvd2VyLnYxLlN1YnNjcmliZVN0cmVhbUgAEjYKC3Vuc3Vic2NyaWJlGBAgASgLMh8uZGFya3Rvd2VyLnYxLlVuc3Vic2NyaWJlU3RyZWFtSAASNQoObGF5b3V0X3JlcXVlc3QYESABKAsyGy5kYXJrdG93ZXIudjEuTGF5b3V0UmVxdWVzdEgAEjsKDnF1YWxpdHlfdXBkYXRlGBIgASgLMiEuZGFya3Rvd2VyLnYxLlN0cmVhbVF1YWxpdHlVcGRhdGVIABIyCgloZWFydGJlYXQYEyABKAsyHS5kYXJrdG93ZXIudjEuQ2xpZW50SGVhcnRiZWF0SAASMwoKbXV0ZV9zdGF0ZRgUIAEoCzIdLmRhcmt0b3dlci52MS5NdXRlU3RhdGVDaGFuZ2VIABItCgRraWNrGBUgASgLMh0uZGFya3Rvd2VyLnYxLktpY2tQYXJ0aWNpcGFudEgAEi8KC2VuZF9tZWV0aW5nGBYgASgLMhguZGFya3Rvd2VyLnYxLkVuZE1lZXRpbmdIABI5ChBrZXlmcmFtZV9yZXF1ZXN0GBcgASgLMh0uZGFya3Rvd2VyLnYxLktleWZyYW1lUmVxdWVzdEgAEjwKD21sc19rZXlfcGFja2FnZRgYIAEoCzIhLmRhcmt0b3dlci52MS5NbHNLZXlQYWNrYWdlVXBsb2FkSAASLQoKbWxzX2NvbW1pdBgZIAEoCzIXLmRhcmt0b3dlci52MS5NbHNDb21taXRIABIvCgttbHNfd2VsY29tZRgaIAEoCzIYLmRhcmt0b3dlci52MS5NbHNXZWxjb21lSAASMQoMbWxzX3Byb3Bvc2FsGBsgASgLMhkuZGFya3Rvd2VyLnYxLk1sc1Byb3Bvc2FsSABCBgoEa2luZCKSCQoNU2VydmVyTWVzc2FnZRISCgpyZXF1ZXN0X2lkGAEgASgNEjMKDWpvaW5fcmVzcG9uc2UYCiABKAsyGi5kYXJrdG93ZXIudjEuSm9pblJlc3BvbnNlSAASPQoScGFydGljaXBhbnRfam9pbmVkGAsgASgLMh8uZGFya3Rvd2VyLnYxLlBhcnRpY2lwYW50Sm9pbmVkSAASOQoQcGFydGljaXBhbnRfbGVmdBgMIAEoCzIdLmRhcmt0b3dlci52MS5QYXJ0aWNpcGFudExlZnRIABI5ChBzdHJlYW1fcHVibGlzaGVkGA0gASgLMh0uZGFya3Rvd2VyLnYxLlN0cmVhbVB1Ymxpc2hlZEgAEj0KEnN0cmVhbV91bnB1Ymxpc2hlZBgOIAEoCzIfLmRhcmt0b3dlci52MS5TdHJlYW1VbnB1Ymxpc2hlZEgAEjkKEHN1YnNjcmlwdGlvbl9hY2sYDyABKAsyHS5kYXJrdG93ZXIudjEuU3Vic2NyaXB0aW9uQWNrSAASMwoNbGF5b3V0X3VwZGF0ZRgQIAEoCzIaLmRhcmt0b3dlci52MS5MYXlvdXRVcGRhdGVIABI7Cg5hY3RpdmVfc3BlYWtlchgRIAEoCzIhLmRhcmt0b3dlci52MS5BY3RpdmVTcGVha2VyVXBkYXRlSAASOwoOcXVhbGl0eV91cGRhdGUYEiABKAsyIS5kYXJrdG93ZXIudjEuU3RyZWFtUXVhbGl0eVVwZGF0ZUgAEjMKDWhlYXJ0YmVhdF9hY2sYEyABKAsyGi5kYXJrdG93ZXIudjEuSGVhcnRiZWF0QWNrSAASOAoKbXV0ZV9zdGF0ZRgUIAEoCzIiLmRhcmt0b3dlci52MS5QYXJ0aWNpcGFudE11dGVTdGF0ZUgAEisKBWVycm9yGBUgASgLMhouZGFya3Rvd2VyLnYxLkVycm9yTWVzc2FnZUgAEjMKDW1lZXRpbmdfZW5kZWQYFiABKAsyGi5kYXJrdG93ZXIudjEuTWVldGluZ0VuZGVkSAASLwoLbWxzX3dlbGNvbWUYFyABKAsyGC5kYXJrdG93ZXIudjEuTWxzV2VsY29tZUgAEi0KCm1sc19jb21taXQYGCABKAsyFy5kYXJrdG93ZXIudjEuTWxzQ29tbWl0SAASRQoXbWxzX2tleV9wYWNrYWdlX3JlcXVlc3QYGSABKAsyIi5kYXJrdG93ZXIudjEuTWxzS2V5UGFja2FnZVJlcXVlc3RIABIxCgxtbHNfcHJvcG9zYWwYGiABKAsyGS5kYXJrdG93ZXIudjEuTWxzUHJvcG9zYWxIABI8ChJtbHNfY29tbWl0X3JlcXVlc3QYGyABKAsyHi5kYXJrdG93ZXIudjEuTWxzQ29tbWl0UmVxdWVzdEgAEicKA2FjaxgcIAEoCzIYLmRhcmt0b3dlci52MS5SZXF1ZXN0QWNrSAASQAoUbWVkaWFfc2VydmVyc191cGRhdGUYHSABKAsyIC5kYXJrdG93ZXIudjEuTWVkaWFTZXJ2ZXJzVXBkYXRlSABCBgoEa2luZCKmAQoLSm9pblJlcXVlc3QSEgoKbWVldGluZ19pZBgBIAEoCRISCgpqb2luX3Rva2VuGAIgASgJEhgKEHBhcnRpY2lwYW50X25hbWUYAyABKAkSOwoMY2FwYWJpbGl0aWVzGAQgASgLMiUuZGFya3Rvd2VyLnYxLlBhcnRpY2lwYW50Q2FwYWJpbGl0aWVzEhgKEHByb3RvY29sX3ZlcnNpb24YBSABKA0ivAMKDEpvaW5SZXNwb25zZRIWCg5wYXJ0aWNpcGFudF9pZBgBIAEoCRI4ChVleGlzdGluZ19wYXJ0aWNpcGFudHMYAiADKAsyGS5kYXJrdG93ZXIudjEuUGFydGljaXBhbnQSMwoMbWVkaWFfc2VydmVyGAMgASgLMh0uZGFya3Rvd2VyLnYxLk1lZGlhU2VydmVySW5mbxI1Cg9lbmNyeXB0aW9uX2tleXMYBCABKAsyHC5kYXJrdG93ZXIudjEuRW5jcnlwdGlvbktleXMSNAoNbWVkaWFfc2VydmVycxgFIAMoCzIdLmRhcmt0b3dlci52MS5NZWRpYVNlcnZlckluZm8SFAoMcmVzdW1lX3Rva2VuGAYgASgJEhYKDnNlc3Npb25fdHRsX21zGAcgASgNEh0KFWhlYXJ0YmVhdF9pbnRlcnZhbF9tcxgIIAEoDRIYChBwcm90b2NvbF92ZXJzaW9uGAkgASgNEhIKCm1lZXRpbmdfaWQYCiABKAkSLAoHbWVldGluZxgLIAEoCzIbLmRhcmt0b3dlci52MS5NZWV0aW5nQ29uZmlnEg8KB2lzX2hvc3QYDCABKAgiSgoSTWVkaWFTZXJ2ZXJzVXBkYXRlEjQKDW1lZGlhX3NlcnZlcnMYASADKAsyHS5kYXJrdG93ZXIudjEuTWVkaWFTZXJ2ZXJJbmZvIn8KDVJlc3VtZVNlc3Npb24SEgoKbWVldGluZ19pZBgBIAEoCRIWCg5wYXJ0aWNpcGFudF9pZBgCIAEoCRIUCgxyZXN1bWVfdG9rZW4YAyABKAkSEgoKam9pbl90b2tlbhgEIAEoCRIYChBwcm90b2NvbF92ZXJzaW9uGAUgASgNIg4KDExlYXZlTWVldGluZyJDChFQYXJ0aWNpcGFudEpvaW5lZBIuCgtwYXJ0aWNpcGFudBgBIAEoCzIZLmRhcmt0b3dlci52MS5QYXJ0aWNpcGFudCJUCg9QYXJ0aWNpcGFudExlZnQSFgoOcGFydGljaXBhbnRfaWQYASABKAkSKQoGcmVhc29uGAIgASgOMhkuZGFya3Rvd2VyLnYxLkxlYXZlUmVhc29uIoEBCg1QdWJsaXNoU3RyZWFtEhEKCXN0cmVhbV9pZBgBIAEoCRItCgtzdHJlYW1fdHlwZRgCIAEoDjIYLmRhcmt0b3dlci52MS5TdHJlYW1UeXBlEi4KCG1ldGFkYXRhGAMgASgLMhwuZGFya3Rvd2VyLnYxLlN0cmVhbU1ldGFkYXRhImkKD1N0cmVhbVB1Ymxpc2hlZBIWCg5wYXJ0aWNpcGFudF9pZBgBIAEoCRIpCgZzdHJlYW0YAiABKAsyGS5kYXJrdG93ZXIudjEuTWVkaWFTdHJlYW0SEwoLaGFuZGxlcl9pZHMYAyADKAkiJAoPVW5wdWJsaXNoU3RyZWFtEhEKCXN0cmVhbV9pZBgBIAEoCSI+ChFTdHJlYW1VbnB1Ymxpc2hlZBIWCg5wYXJ0aWNpcGFudF9pZBgBIAEoCRIRCglzdHJlYW1faWQYAiABKAkiWAoPU3Vic2NyaWJlU3RyZWFtEhEKCXN0cmVhbV9pZBgBIAEoCRIyCgdvcHRpb25zGAIgASgLMiEuZGFya3Rvd2VyLnYxLlN1YnNjcmlwdGlvbk9wdGlvbnMiQwoTU3Vic2NyaXB0aW9uT3B0aW9ucxIXCg9wcmVmZXJyZWRfbGF5ZXIYASABKAkSEwoLbWF4X2JpdHJhdGUYAiABKA0iSgoPU3Vic2NyaXB0aW9uQWNrEhEKCXN0cmVhbV9pZBgBIAEoCRISCgpoYW5kbGVyX2lkGAIgASgJEhAKCGxheWVyX2lkGAMgASgJIiYKEVVuc3Vic2NyaWJlU3RyZWFtEhEKCXN0cmVhbV9pZBgBIAEoCSIpCg9DbGllbnRIZWFydGJlYXQSFgoOY2xpZW50X3RpbWVfbXMYASABKAQiPgoMSGVhcnRiZWF0QWNrEhYKDmNsaWVudF90aW1lX21zGAEgASgEEhYKDnNlcnZlcl90aW1lX21zGAIgASgEIjsKD011dGVTdGF0ZUNoYW5nZRITCgthdWRpb19tdXRlZBgBIAEoCBITCgt2aWRlb19tdXRlZBgCIAEoCCJYChRQYXJ0aWNpcGFudE11dGVTdGF0ZRIWCg5wYXJ0aWNpcGFudF9pZBgBIAEoCRITCgthdWRpb19tdXRlZBgCIAEoCBITCgt2aWRlb19tdXRlZBgDIAEoCCI5Cg9LaWNrUGFydGljaXBhbnQSFgoOcGFydGljaXBhbnRfaWQYASABKAkSDgoGcmVhc29uGAIgASgJIhwKCkVuZE1lZXRpbmcSDgoGcmVhc29uGAEgASgJIj8KDE1lZXRpbmdFbmRlZBIOCgZyZWFzb24YASABKAkSHwoXZW5kZWRfYnlfcGFydGljaXBhbnRfaWQYAiABKAkiDAoKUmVxdWVzdEFja2IGcHJvdG8z", [file_darktower_v1_common, file_darktower_v1_enums, file_darktower_v1_layout, file_darktower_v1_mls]);
 
 /**
  * @generated from message darktower.v1.ClientMessage
@@ -285,6 +285,12 @@ export type ServerMessage = Message<"darktower.v1.ServerMessage"> & {
      */
     value: RequestAck;
     case: "ack";
+  } | {
+    /**
+     * @generated from field: darktower.v1.MediaServersUpdate media_servers_update = 29;
+     */
+    value: MediaServersUpdate;
+    case: "mediaServersUpdate";
   } | { case: undefined; value?: undefined };
 };
 
@@ -415,6 +421,33 @@ export const JoinResponseSchema: GenMessage<JoinResponse> = /*@__PURE__*/
   messageDesc(file_darktower_v1_signaling, 3);
 
 /**
+ * Unsolicited (request_id 0): the media handlers this participant uses changed after the join, because redundancy
+ * was restored (architecture.md "Media Handler Failure": the controller assigns an additional handler, the client
+ * connects in the background) or because all of its handlers died and it got a fresh primary. It carries the
+ * participant's complete current list, primary first (the handler its streams go to); the client connects to every
+ * handler it is not yet connected to, closes its connections to handlers no longer listed and publishes via the
+ * primary. Each handler carries a fresh single-use connection_token from RegisterParticipant, as at join (the client
+ * uses it only where it has no live connection); an empty connection_token means the controller could not get one
+ * from that handler now: keep any connection there, do not open one. An empty list, a bad URL or a duplicate
+ * handler_id makes the whole update invalid: clients ignore it.
+ *
+ * @generated from message darktower.v1.MediaServersUpdate
+ */
+export type MediaServersUpdate = Message<"darktower.v1.MediaServersUpdate"> & {
+  /**
+   * @generated from field: repeated darktower.v1.MediaServerInfo media_servers = 1;
+   */
+  mediaServers: MediaServerInfo[];
+};
+
+/**
+ * Describes the message darktower.v1.MediaServersUpdate.
+ * Use `create(MediaServersUpdateSchema)` to create a new message.
+ */
+export const MediaServersUpdateSchema: GenMessage<MediaServersUpdate> = /*@__PURE__*/
+  messageDesc(file_darktower_v1_signaling, 4);
+
+/**
  * Reconnect (webtransport-flow.md "Connection Loss Handling"): answered by a JoinResponse with the same
  * participant_id, or ErrorMessage SESSION_EXPIRED (join again).
  *
@@ -454,7 +487,7 @@ export type ResumeSession = Message<"darktower.v1.ResumeSession"> & {
  * Use `create(ResumeSessionSchema)` to create a new message.
  */
 export const ResumeSessionSchema: GenMessage<ResumeSession> = /*@__PURE__*/
-  messageDesc(file_darktower_v1_signaling, 4);
+  messageDesc(file_darktower_v1_signaling, 5);
 
 /**
  * @generated from message darktower.v1.LeaveMeeting
@@ -467,7 +500,7 @@ export type LeaveMeeting = Message<"darktower.v1.LeaveMeeting"> & {
  * Use `create(LeaveMeetingSchema)` to create a new message.
  */
 export const LeaveMeetingSchema: GenMessage<LeaveMeeting> = /*@__PURE__*/
-  messageDesc(file_darktower_v1_signaling, 5);
+  messageDesc(file_darktower_v1_signaling, 6);
 
 /**
  * @generated from message darktower.v1.ParticipantJoined
@@ -484,7 +517,7 @@ export type ParticipantJoined = Message<"darktower.v1.ParticipantJoined"> & {
  * Use `create(ParticipantJoinedSchema)` to create a new message.
  */
 export const ParticipantJoinedSchema: GenMessage<ParticipantJoined> = /*@__PURE__*/
-  messageDesc(file_darktower_v1_signaling, 6);
+  messageDesc(file_darktower_v1_signaling, 7);
 
 /**
  * @generated from message darktower.v1.ParticipantLeft
@@ -506,7 +539,7 @@ export type ParticipantLeft = Message<"darktower.v1.ParticipantLeft"> & {
  * Use `create(ParticipantLeftSchema)` to create a new message.
  */
 export const ParticipantLeftSchema: GenMessage<ParticipantLeft> = /*@__PURE__*/
-  messageDesc(file_darktower_v1_signaling, 7);
+  messageDesc(file_darktower_v1_signaling, 8);
 
 /**
  * @generated from message darktower.v1.PublishStream
@@ -533,7 +566,7 @@ export type PublishStream = Message<"darktower.v1.PublishStream"> & {
  * Use `create(PublishStreamSchema)` to create a new message.
  */
 export const PublishStreamSchema: GenMessage<PublishStream> = /*@__PURE__*/
-  messageDesc(file_darktower_v1_signaling, 8);
+  messageDesc(file_darktower_v1_signaling, 9);
 
 /**
  * Answer to PublishStream (request_id echoed) and announcement of another participant's stream (request_id 0).
@@ -564,7 +597,7 @@ export type StreamPublished = Message<"darktower.v1.StreamPublished"> & {
  * Use `create(StreamPublishedSchema)` to create a new message.
  */
 export const StreamPublishedSchema: GenMessage<StreamPublished> = /*@__PURE__*/
-  messageDesc(file_darktower_v1_signaling, 9);
+  messageDesc(file_darktower_v1_signaling, 10);
 
 /**
  * @generated from message darktower.v1.UnpublishStream
@@ -581,7 +614,7 @@ export type UnpublishStream = Message<"darktower.v1.UnpublishStream"> & {
  * Use `create(UnpublishStreamSchema)` to create a new message.
  */
 export const UnpublishStreamSchema: GenMessage<UnpublishStream> = /*@__PURE__*/
-  messageDesc(file_darktower_v1_signaling, 10);
+  messageDesc(file_darktower_v1_signaling, 11);
 
 /**
  * @generated from message darktower.v1.StreamUnpublished
@@ -603,7 +636,7 @@ export type StreamUnpublished = Message<"darktower.v1.StreamUnpublished"> & {
  * Use `create(StreamUnpublishedSchema)` to create a new message.
  */
 export const StreamUnpublishedSchema: GenMessage<StreamUnpublished> = /*@__PURE__*/
-  messageDesc(file_darktower_v1_signaling, 11);
+  messageDesc(file_darktower_v1_signaling, 12);
 
 /**
  * @generated from message darktower.v1.SubscribeStream
@@ -625,7 +658,7 @@ export type SubscribeStream = Message<"darktower.v1.SubscribeStream"> & {
  * Use `create(SubscribeStreamSchema)` to create a new message.
  */
 export const SubscribeStreamSchema: GenMessage<SubscribeStream> = /*@__PURE__*/
-  messageDesc(file_darktower_v1_signaling, 12);
+  messageDesc(file_darktower_v1_signaling, 13);
 
 /**
  * @generated from message darktower.v1.SubscriptionOptions
@@ -649,7 +682,7 @@ export type SubscriptionOptions = Message<"darktower.v1.SubscriptionOptions"> & 
  * Use `create(SubscriptionOptionsSchema)` to create a new message.
  */
 export const SubscriptionOptionsSchema: GenMessage<SubscriptionOptions> = /*@__PURE__*/
-  messageDesc(file_darktower_v1_signaling, 13);
+  messageDesc(file_darktower_v1_signaling, 14);
 
 /**
  * @generated from message darktower.v1.SubscriptionAck
@@ -680,7 +713,7 @@ export type SubscriptionAck = Message<"darktower.v1.SubscriptionAck"> & {
  * Use `create(SubscriptionAckSchema)` to create a new message.
  */
 export const SubscriptionAckSchema: GenMessage<SubscriptionAck> = /*@__PURE__*/
-  messageDesc(file_darktower_v1_signaling, 14);
+  messageDesc(file_darktower_v1_signaling, 15);
 
 /**
  * @generated from message darktower.v1.UnsubscribeStream
@@ -697,7 +730,7 @@ export type UnsubscribeStream = Message<"darktower.v1.UnsubscribeStream"> & {
  * Use `create(UnsubscribeStreamSchema)` to create a new message.
  */
 export const UnsubscribeStreamSchema: GenMessage<UnsubscribeStream> = /*@__PURE__*/
-  messageDesc(file_darktower_v1_signaling, 15);
+  messageDesc(file_darktower_v1_signaling, 16);
 
 /**
  * Every heartbeat_interval_ms (webtransport-flow.md 1.5).
@@ -716,7 +749,7 @@ export type ClientHeartbeat = Message<"darktower.v1.ClientHeartbeat"> & {
  * Use `create(ClientHeartbeatSchema)` to create a new message.
  */
 export const ClientHeartbeatSchema: GenMessage<ClientHeartbeat> = /*@__PURE__*/
-  messageDesc(file_darktower_v1_signaling, 16);
+  messageDesc(file_darktower_v1_signaling, 17);
 
 /**
  * @generated from message darktower.v1.HeartbeatAck
@@ -740,7 +773,7 @@ export type HeartbeatAck = Message<"darktower.v1.HeartbeatAck"> & {
  * Use `create(HeartbeatAckSchema)` to create a new message.
  */
 export const HeartbeatAckSchema: GenMessage<HeartbeatAck> = /*@__PURE__*/
-  messageDesc(file_darktower_v1_signaling, 17);
+  messageDesc(file_darktower_v1_signaling, 18);
 
 /**
  * The sender's own mute state.
@@ -764,7 +797,7 @@ export type MuteStateChange = Message<"darktower.v1.MuteStateChange"> & {
  * Use `create(MuteStateChangeSchema)` to create a new message.
  */
 export const MuteStateChangeSchema: GenMessage<MuteStateChange> = /*@__PURE__*/
-  messageDesc(file_darktower_v1_signaling, 18);
+  messageDesc(file_darktower_v1_signaling, 19);
 
 /**
  * Broadcast when a participant's mute state changes.
@@ -793,7 +826,7 @@ export type ParticipantMuteState = Message<"darktower.v1.ParticipantMuteState"> 
  * Use `create(ParticipantMuteStateSchema)` to create a new message.
  */
 export const ParticipantMuteStateSchema: GenMessage<ParticipantMuteState> = /*@__PURE__*/
-  messageDesc(file_darktower_v1_signaling, 19);
+  messageDesc(file_darktower_v1_signaling, 20);
 
 /**
  * Host only (others get FORBIDDEN).
@@ -817,7 +850,7 @@ export type KickParticipant = Message<"darktower.v1.KickParticipant"> & {
  * Use `create(KickParticipantSchema)` to create a new message.
  */
 export const KickParticipantSchema: GenMessage<KickParticipant> = /*@__PURE__*/
-  messageDesc(file_darktower_v1_signaling, 20);
+  messageDesc(file_darktower_v1_signaling, 21);
 
 /**
  * Host only: ends the meeting for everyone.
@@ -836,7 +869,7 @@ export type EndMeeting = Message<"darktower.v1.EndMeeting"> & {
  * Use `create(EndMeetingSchema)` to create a new message.
  */
 export const EndMeetingSchema: GenMessage<EndMeeting> = /*@__PURE__*/
-  messageDesc(file_darktower_v1_signaling, 21);
+  messageDesc(file_darktower_v1_signaling, 22);
 
 /**
  * @generated from message darktower.v1.MeetingEnded
@@ -860,7 +893,7 @@ export type MeetingEnded = Message<"darktower.v1.MeetingEnded"> & {
  * Use `create(MeetingEndedSchema)` to create a new message.
  */
 export const MeetingEndedSchema: GenMessage<MeetingEnded> = /*@__PURE__*/
-  messageDesc(file_darktower_v1_signaling, 22);
+  messageDesc(file_darktower_v1_signaling, 23);
 
 /**
  * Success reply to a request that has no specific answer.
@@ -875,5 +908,5 @@ export type RequestAck = Message<"darktower.v1.RequestAck"> & {
  * Use `create(RequestAckSchema)` to create a new message.
  */
 export const RequestAckSchema: GenMessage<RequestAck> = /*@__PURE__*/
-  messageDesc(file_darktower_v1_signaling, 23);
+  messageDesc(file_darktower_v1_signaling, 24);
 
