@@ -30,6 +30,7 @@ export {
   type ConnectionStats,
 } from './webtransport/server.ts';
 export { connectWebTransport, type ConnectOptions } from './webtransport/client.ts';
+export { writeNow } from './webtransport/write-now.ts';
 export {
   mintDevCertificate,
   certificateFromPem,

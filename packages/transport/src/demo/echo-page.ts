@@ -37,16 +37,22 @@ try {
   result.bidiEcho = await new Response(bidi.readable).text();
   log('bidi echo: ' + result.bidiEcho);
 
-  // 50 bidi streams at once, each with its own bytes.
-  const many = await Promise.all(Array.from({ length: 50 }, async (_, i) => {
+  // 50 bidi streams at once, each with its own bytes. Bounded in time: a stream whose echo never arrives (a known,
+  // intermittent defect) is reported as stalled instead of holding up the steps after it.
+  let echoed = 0;
+  const many = Promise.all(Array.from({ length: 50 }, async (_, i) => {
     const s = await transport.createBidirectionalStream();
     const sw = s.writable.getWriter();
     await sw.write(new TextEncoder().encode('stream ' + i));
     await sw.close();
-    return (await new Response(s.readable).text()) === 'stream ' + i;
+    if ((await new Response(s.readable).text()) === 'stream ' + i) echoed++;
   }));
-  result.concurrentOk = many.filter(Boolean).length;
-  log('50 concurrent streams echoed: ' + result.concurrentOk);
+  result.concurrentStalled = !(await Promise.race([
+    many.then(() => true),
+    new Promise((res) => setTimeout(() => res(false), 30000)),
+  ]));
+  result.concurrentOk = echoed;
+  log('50 concurrent streams echoed: ' + result.concurrentOk + (result.concurrentStalled ? ' (stalled)' : ''));
 
   // 4 MB through a bidi echo, compared by SHA-256: exercises flow control both ways.
   const big = new Uint8Array(4 * 1024 * 1024);

@@ -10,8 +10,11 @@ export class ConnectionTimers {
   #grace: NodeJS.Timeout | undefined;
 
   /**
-   * quiche's next deadline (from `timeout()`), replacing the previous one; null clears it. Called after every
-   * flush, so a timer already due at (about) the same moment is kept rather than torn down and made again.
+   * quiche's next deadline (from `timeout()`); null clears it. Called after every flush, and under traffic every
+   * ACK moves quiche's loss-detection deadline a little later: a timer already due no later than the new deadline
+   * is kept (it fires early at worst, quiche's onTimeout ignores timers not yet due, and the flush after it arms
+   * the real deadline), so the timer is not torn down and made again per packet. A deadline that comes earlier
+   * re-arms at once.
    */
   armQuiche(ms: number | null, fire: () => void): void {
     if (ms === null) {
@@ -21,7 +24,7 @@ export class ConnectionTimers {
     }
     const delay = Math.max(0, Math.ceil(ms));
     const due = performance.now() + delay;
-    if (this.#quiche !== undefined && Math.abs(due - this.#quicheDue) < 1) return;
+    if (this.#quiche !== undefined && this.#quicheDue < due + 1) return;
     clearTimeout(this.#quiche);
     this.#quicheDue = due;
     this.#quiche = setTimeout(() => {

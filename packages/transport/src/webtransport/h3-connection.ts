@@ -98,7 +98,9 @@ export class H3Connection implements RouterHost, SessionHost, RequestOwner, Open
     try {
       if (!this.#established && this.conn.isEstablished()) this.#onEstablished();
       if (this.#established && !this.conn.isDraining()) {
-        for (const id of this.conn.readable()) this.#router.onReadable(id);
+        // isReadable() first: readable() builds a native iterator (three functions and a finalizer) on every
+        // call, and most flushes follow packets that carry only ACKs and leave no stream readable.
+        if (this.conn.isReadable()) for (const id of this.conn.readable()) this.#router.onReadable(id);
         // Datagrams for unknown sessions are dropped (draft-ietf-webtrans-http3 section 4.6).
         if (
           this.#datagrams.receive(this.conn, (id, payload) =>
@@ -114,12 +116,21 @@ export class H3Connection implements RouterHost, SessionHost, RequestOwner, Open
     }
     // Datagrams go to quiche in slices of its (small) queue, interleaved with sending packets.
     this.#pump.pump(this.#established ? this.#datagrams : undefined);
-    this.#timers.armQuiche(this.conn.timeout(), () => {
-      this.conn.onTimeout();
-      this.flush();
-    });
+    this.#timers.armQuiche(this.conn.timeout(), this.#onQuicheTimer);
     if (this.conn.isClosed() || this.conn.isDraining()) this.#teardown();
   }
+
+  /** quiche's timer: a kept timer (see armQuiche) may fire before quiche's deadline, then it only re-arms. */
+  readonly #onQuicheTimer = (): void => {
+    if (this.#finished) return;
+    const left = this.conn.timeout();
+    if (left !== null && left > 0) {
+      this.#timers.armQuiche(left, this.#onQuicheTimer);
+      return;
+    }
+    this.conn.onTimeout();
+    this.flush();
+  };
 
   // ---- StreamHost ----
   recv(id: number, into: Uint8Array): [number, boolean] | null {

@@ -3,6 +3,7 @@
 // QUIC flow control), and a write stays pending while quiche has no send capacity for the stream.
 import { TransportError } from './transport-error.ts';
 import { H3_CODES, h3ToWebTransportCode, webTransportCodeToH3 } from '../h3/h3-error.ts';
+import { WRITE_NOW } from './write-now.ts';
 
 /** What a stream needs from the connection that carries it. */
 export interface StreamHost {
@@ -79,7 +80,7 @@ export class QuicStream {
     this.writable = options.write
       ? new WritableStream<Uint8Array>(
           {
-            write: (chunk) => this.#sendAll(chunk, false),
+            write: (chunk) => this.#write(chunk),
             close: () => this.#sendAll(new Uint8Array(0), true),
             abort: (reason) => {
               if (this.#writeDone) return;
@@ -90,6 +91,24 @@ export class QuicStream {
           { highWaterMark: 1 },
         )
       : undefined;
+    if (this.writable)
+      Object.defineProperty(this.writable, WRITE_NOW, {
+        value: (chunk: Uint8Array) => this.#writeNow(chunk),
+      });
+  }
+
+  /** `writeNow` (write-now.ts): bytes quiche took now, or undefined when only the writer can go on. */
+  #writeNow(chunk: Uint8Array): number | undefined {
+    if (this.#prefix !== undefined || this.#failed !== undefined || this.#writeDone) return undefined;
+    let n: number | null;
+    try {
+      n = this.#host.send(this.id, chunk, false);
+    } catch {
+      return undefined; // stopped or reset: the writer's next write reports it
+    }
+    if (n === null || n === 0) return 0;
+    this.#host.scheduleFlush();
+    return n;
   }
 
   /** Sends the stream's WebTransport preamble so the peer learns about the stream even before data. */
@@ -185,6 +204,25 @@ export class QuicStream {
     }
   }
 
+  /**
+   * One write from the writable. The common case (preamble sent, quiche has room for the whole chunk) is done
+   * synchronously, without the two async frames of #sendAll/#sendRaw: a forwarding server writes every frame to
+   * every subscriber, so this is per packet. Everything else (no room, a partial write, an error) takes #sendAll.
+   */
+  #write(chunk: Uint8Array): Promise<void> | undefined {
+    if (this.#prefix !== undefined || this.#failed !== undefined || this.#writeDone || chunk.length === 0)
+      return this.#sendAll(chunk, false);
+    let n: number | null;
+    try {
+      n = this.#host.send(this.id, chunk, false);
+    } catch {
+      return this.#sendAll(chunk, false); // the same error again, turned into the stream's error there
+    }
+    if (n === null || n === 0) return this.#sendAll(chunk, false);
+    this.#host.scheduleFlush();
+    return n === chunk.length ? undefined : this.#sendAll(chunk.subarray(n), false);
+  }
+
   async #sendAll(data: Uint8Array, fin: boolean): Promise<void> {
     const prefix = this.#prefix;
     if (prefix) {
@@ -209,7 +247,9 @@ export class QuicStream {
         if (err.kind === 'stopped') throw TransportError.streamStopped(appCode(err.code));
         throw new TransportError('STREAM_RESET', 'stream can no longer be written', { cause: e });
       }
-      if (n !== null && n > 0) {
+      // A FIN with no bytes (a writer's close after its last write) is accepted as 0 bytes: it too must be
+      // flushed, or it sits in quiche until something else happens on the connection (maybe never).
+      if (n !== null && (n > 0 || fin)) {
         offset += n;
         this.#host.scheduleFlush();
       }

@@ -33,6 +33,10 @@ export type RequestPhase = 'awaiting-headers' | 'deciding' | 'awaiting-response'
 
 const READ_CHUNK = 4096;
 const MAX_FIELDS = 64;
+/** Server role: after our close capsule, how long after the peer's answering FIN our own FIN waits. */
+const FIN_AFTER_PEER_MS = 50;
+/** Server role: a peer that does not answer our close capsule with a FIN gets our FIN and STOP_SENDING then. */
+const CLOSE_ANSWER_TIMEOUT_MS = 1000;
 
 export class RequestStream {
   readonly id: number;
@@ -45,6 +49,9 @@ export class RequestStream {
   #peerDone = false;
   #weDone = false;
   #released = false;
+  /** Server role: our close capsule is out and our FIN waits (see closeLocally); the timer that sends it. */
+  #finTimer: NodeJS.Timeout | undefined;
+  #finPending = false;
 
   constructor(owner: RequestOwner, id: number) {
     this.#owner = owner;
@@ -86,6 +93,7 @@ export class RequestStream {
         this.#owner.shutdown(this.id, 'write', e.h3Code);
         this.#peerDone = true;
         this.#weDone = true;
+        this.#cancelPendingFin();
         this.phase = 'closed';
         this.#owner.sessionEnded(this, { closeCode: 0, reason: `malformed capsule: ${e.message}` });
         this.#release();
@@ -95,17 +103,32 @@ export class RequestStream {
     }
   }
 
-  /** The local application closed the session: CLOSE_WEBTRANSPORT_SESSION, then FIN. */
+  /**
+   * The local application closed the session: CLOSE_WEBTRANSPORT_SESSION, then FIN.
+   *
+   * As a server the FIN is held back until the peer has answered the capsule with its own FIN, and then
+   * FIN_AFTER_PEER_MS more. Chromium (156) loses the close code otherwise: on the capsule it posts a task that
+   * reports the close to the page, and if our FIN together with the ACK of its own FIN is read before that task
+   * runs, the CONNECT stream is already gone, the report carries no stats, fails mojo validation in the
+   * renderer, and the page's `closed` rejects with "Connection lost" instead of resolving with our code.
+   * draft-ietf-webtrans-http3-02 (what Chromium speaks) only says the capsule MUST be followed by a FIN.
+   */
   closeLocally(info: SessionCloseInfo): void {
     if (this.phase !== 'open') return;
     this.phase = 'closed';
     if (!this.#weDone) {
+      const capsule = encodeFrame(FRAME.DATA, encodeCloseCapsule(info.closeCode, info.reason));
+      if (this.#owner.role === 'server' && !this.#peerDone) {
+        this.#owner.write(this.id, capsule, false);
+        this.#finPending = true;
+        this.#finTimer = setTimeout(() => {
+          this.#sendPendingFin(true);
+        }, CLOSE_ANSWER_TIMEOUT_MS);
+        this.#finTimer.unref();
+        return;
+      }
       this.#weDone = true;
-      this.#owner.write(
-        this.id,
-        encodeFrame(FRAME.DATA, encodeCloseCapsule(info.closeCode, info.reason)),
-        true,
-      );
+      this.#owner.write(this.id, capsule, true);
     }
     this.#release();
   }
@@ -115,6 +138,26 @@ export class RequestStream {
     this.phase = 'closed';
     this.#peerDone = true;
     this.#weDone = true;
+    this.#cancelPendingFin();
+  }
+
+  /** Sends the FIN that closeLocally held back; `stopReading` when the peer never answered with its own. */
+  #sendPendingFin(stopReading: boolean): void {
+    if (!this.#finPending || this.#weDone) return;
+    this.#cancelPendingFin();
+    this.#weDone = true;
+    this.#owner.write(this.id, new Uint8Array(0), true);
+    if (stopReading && !this.#peerDone) {
+      this.#peerDone = true;
+      this.#owner.shutdown(this.id, 'read', H3_CODES.WT_SESSION_GONE);
+    }
+    this.#release();
+  }
+
+  #cancelPendingFin(): void {
+    this.#finPending = false;
+    clearTimeout(this.#finTimer);
+    this.#finTimer = undefined;
   }
 
   #release(): void {
@@ -127,6 +170,16 @@ export class RequestStream {
     this.#peerDone = true;
     const was = this.phase;
     this.phase = 'closed';
+    if (this.#finPending && !why) {
+      // The peer answered our close capsule: our FIN follows shortly (see closeLocally).
+      clearTimeout(this.#finTimer);
+      this.#finTimer = setTimeout(() => {
+        this.#sendPendingFin(false);
+      }, FIN_AFTER_PEER_MS);
+      this.#finTimer.unref();
+      return;
+    }
+    this.#cancelPendingFin();
     if (!this.#weDone) {
       this.#weDone = true;
       if (why) this.#owner.shutdown(this.id, 'write', H3_CODES.NO_ERROR);
