@@ -156,7 +156,7 @@ for (const svc of SERVICES) {
       'the entry command starts the service with the image environment, passes the HEALTHCHECK, serves lint-clean /metrics',
       {
         skip: existsSync(main) ? false : `services/${svc.svc}/src/main.ts does not exist yet`,
-        timeout: 120_000,
+        timeout: 240_000,
       },
       async () => {
         const tsc = spawnSync(
@@ -202,7 +202,9 @@ for (const svc of SERVICES) {
         });
         try {
           let healthy = false;
-          for (let i = 0; i < 200 && !healthy && child.exitCode === null; i++) {
+          // A deadline, not a count: on a loaded machine PGlite's first start alone has taken over 30 s.
+          const deadline = Date.now() + 120_000;
+          while (Date.now() < deadline && !healthy && child.exitCode === null) {
             healthy = await fetch(`http://127.0.0.1:${opsPort}/health`).then(
               (r) => r.ok,
               () => false,

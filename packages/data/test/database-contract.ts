@@ -209,15 +209,18 @@ export function databaseContract(name: string, makeTarget: () => Promise<Databas
     test('advisory lock: many racing callers, exactly one wins', async () => {
       const gate = deferred();
       const handles = [a, b, a, b, a, b];
+      let refused = 0;
       const results = handles.map((h, i) =>
         withAdvisoryLock(h, 'race', async () => {
           await gate.promise;
           return i;
+        }).then((r) => {
+          // The winner holds the lock until every other caller has tried and been refused (a fixed delay
+          // instead let a slow caller, on a loaded machine, try only after the winner had finished, and win too).
+          if (!r.acquired && ++refused === handles.length - 1) gate.resolve();
+          return r;
         }),
       );
-      // Let every caller reach its lock attempt before the winner may finish.
-      await new Promise((r) => setTimeout(r, 200));
-      gate.resolve();
       const settled = await Promise.all(results);
       assert.equal(settled.filter((r) => r.acquired).length, 1);
     });

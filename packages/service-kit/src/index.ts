@@ -32,6 +32,7 @@ export {
   type CreateMetricsOptions,
   type Metrics,
   type MetricSpec,
+  type GaugeSpec,
   type HistogramSpec,
 } from './metrics.ts';
 export {
@@ -88,6 +89,7 @@ export {
   serverTraceInterceptor,
   type RpcRequestLike,
 } from './tracing/rpc-interceptors.ts';
+export { spanHandleTracer, type SpanHandle, type SpanHandleTracer } from './tracing/span-handles.ts';
 
 export { Scope, type Cleanup, type CleanupErrorHandler, type Lifetime, type ScopeOptions } from './scope.ts';
 export {

@@ -33,6 +33,22 @@ test('typed counters, gauges and histograms with labels', async () => {
   assert.match(m.contentType, /^text\/plain; version=0\.0\.4/);
 });
 
+test('a gauge with collect is set from the current state at every scrape', async () => {
+  const m = createMetrics({ prefix: 'dt_mc_' });
+  let healthy = 2;
+  m.gauge({
+    name: 'media_handlers',
+    help: 'handlers',
+    labelNames: ['health'] as const,
+    collect: (g) => {
+      g.set({ health: 'healthy' }, healthy);
+    },
+  });
+  assert.match(await m.render(), /^dt_mc_media_handlers\{health="healthy"\} 2$/m);
+  healthy = 3;
+  assert.match(await m.render(), /^dt_mc_media_handlers\{health="healthy"\} 3$/m);
+});
+
 test('invalid names and label names are refused', () => {
   const m = createMetrics();
   assert.throws(() => m.counter({ name: 'bad-name', help: 'x' }), /invalid metric name/);

@@ -25,6 +25,11 @@ export interface MetricSpec<L extends string> {
   labelNames?: readonly L[];
 }
 
+export interface GaugeSpec<L extends string> extends MetricSpec<L> {
+  /** Called at every scrape before the gauge is read: set it from the current state here (no stale values). */
+  collect?: (gauge: Gauge<L>) => void;
+}
+
 export interface HistogramSpec<L extends string> extends MetricSpec<L> {
   /** Bucket upper bounds; prom-client defaults when absent. */
   buckets?: readonly number[];
@@ -37,7 +42,7 @@ export interface Metrics {
   /** Content type of {@link Metrics.render}'s output (Prometheus text format 0.0.4). */
   readonly contentType: string;
   counter<L extends string = never>(spec: MetricSpec<L>): Counter<L>;
-  gauge<L extends string = never>(spec: MetricSpec<L>): Gauge<L>;
+  gauge<L extends string = never>(spec: GaugeSpec<L>): Gauge<L>;
   histogram<L extends string = never>(spec: HistogramSpec<L>): Histogram<L>;
   /** The registry in Prometheus text format. */
   render(): Promise<string>;
@@ -88,13 +93,21 @@ export function createMetrics(options: CreateMetricsOptions = {}): Metrics {
         registers: [registry],
       });
     },
-    gauge<L extends string = never>(spec: MetricSpec<L>): Gauge<L> {
+    gauge<L extends string = never>(spec: GaugeSpec<L>): Gauge<L> {
       const name = checkSpec(prefix, spec);
+      const collect = spec.collect;
       return new Gauge<L>({
         name,
         help: spec.help,
         labelNames: spec.labelNames ?? [],
         registers: [registry],
+        ...(collect === undefined
+          ? {}
+          : {
+              collect(this: Gauge<L>) {
+                collect(this);
+              },
+            }),
       });
     },
     histogram<L extends string = never>(spec: HistogramSpec<L>): Histogram<L> {

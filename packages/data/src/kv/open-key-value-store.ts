@@ -5,8 +5,10 @@ import type { MemoryKeyValueHub } from './memory-key-value-hub.ts';
 import { RedisKeyValueStore } from './redis-key-value-store.ts';
 
 export interface OpenKeyValueStoreOptions {
-  /** Redis URL (e.g. from REDIS_URL). Unset or empty: an in-process store. */
+  /** Redis URL (e.g. from REDIS_URL). Unset or empty: an in-process store. Several, comma-separated: a cluster. */
   readonly url?: string;
+  /** Redis Cluster even with one seed URL (REDIS_CLUSTER=true). */
+  readonly cluster?: boolean;
   readonly prefix?: string;
   /** For the in-process store: the hub shared by every service in this process. */
   readonly hub?: MemoryKeyValueHub;
@@ -25,6 +27,7 @@ export async function openKeyValueStore(options: OpenKeyValueStoreOptions = {}):
   if (options.url !== undefined && options.url !== '') {
     return RedisKeyValueStore.connect({
       url: options.url,
+      ...(options.cluster === undefined ? {} : { cluster: options.cluster }),
       ...common,
       ...(options.signal === undefined ? {} : { signal: options.signal }),
     });

@@ -1,4 +1,4 @@
-import { createClient, ErrorReply } from 'redis';
+import { createClient, createCluster, ErrorReply } from 'redis';
 import { DataError } from '../errors.ts';
 import type { DataLogger } from '../logger.ts';
 import {
@@ -13,8 +13,13 @@ import { KeyValueValidator } from './validate.ts';
 import { reconnectDelay } from './reconnect-delay.ts';
 
 export interface RedisKeyValueStoreOptions {
-  /** redis:// or rediss:// URL. */
+  /**
+   * redis:// or rediss:// URL. Several, comma-separated (`redis://a:7000,redis://b:7001`), name the seed nodes of
+   * a Redis Cluster.
+   */
   readonly url: string;
+  /** A Redis Cluster even when `url` names one node (REDIS_CLUSTER=true); several URLs always mean a cluster. */
+  readonly cluster?: boolean;
   /** Namespace for keys and channels, e.g. "meeting:". */
   readonly prefix?: string;
   readonly limits?: Partial<KeyValueLimits>;
@@ -35,6 +40,27 @@ export interface RedisKeyValueStoreOptions {
 }
 
 type Client = ReturnType<typeof makeClient>;
+type Cluster = ReturnType<typeof makeCluster>;
+/** The commands a single node and a cluster share (a cluster routes each by its key's slot). */
+type Commands = Pick<
+  Client,
+  | 'get'
+  | 'set'
+  | 'pExpire'
+  | 'pTTL'
+  | 'incrBy'
+  | 'eval'
+  | 'getDel'
+  | 'hSet'
+  | 'hGet'
+  | 'hGetAll'
+  | 'hDel'
+  | 'sAdd'
+  | 'sRem'
+  | 'sMembers'
+  | 'publish'
+>;
+type Connection = { readonly kind: 'node'; readonly client: Client } | { readonly kind: 'cluster'; readonly cluster: Cluster };
 
 const SCAN_COUNT = 250;
 
@@ -48,12 +74,17 @@ return value`;
  * KeyValueStore on Redis (node-redis 6). One connection for commands, a second one (opened on the
  * first subscribe) for pub/sub. Both reconnect with capped exponential backoff; connection errors
  * are logged (never an unhandled 'error' event) and commands fail with typed errors.
+ *
+ * On a Redis Cluster (several seed URLs, or `cluster: true`) node-redis's cluster client routes each command to
+ * the master of its key's slot and follows MOVED/ASK; multi-key DEL is split per key (keys of one call may live
+ * in different slots), SCAN walks every master, and pub/sub uses the cluster's own connection.
  */
 export class RedisKeyValueStore implements KeyValueStore {
   readonly kind = 'redis' as const;
   readonly prefix: string;
   readonly closed: Promise<void>;
-  readonly #client: Client;
+  readonly #conn: Connection;
+  readonly #client: Commands;
   readonly #check: KeyValueValidator;
   readonly #logger: DataLogger | undefined;
   readonly #options: RedisKeyValueStoreOptions;
@@ -61,12 +92,13 @@ export class RedisKeyValueStore implements KeyValueStore {
   #closing: Promise<void> | undefined;
   #resolveClosed!: () => void;
 
-  private constructor(options: RedisKeyValueStoreOptions, client: Client) {
+  private constructor(options: RedisKeyValueStoreOptions, conn: Connection) {
     this.#options = options;
     this.prefix = options.prefix ?? '';
     this.#check = new KeyValueValidator(this.prefix, { ...DEFAULT_KEY_VALUE_LIMITS, ...options.limits });
     this.#logger = options.logger;
-    this.#client = client;
+    this.#conn = conn;
+    this.#client = conn.kind === 'node' ? conn.client : conn.cluster;
     this.closed = new Promise<void>((resolve) => {
       this.#resolveClosed = resolve;
     });
@@ -74,10 +106,15 @@ export class RedisKeyValueStore implements KeyValueStore {
 
   /** Connects (failing with DATA_CONNECTION_FAILED when the server cannot be reached). */
   static async connect(options: RedisKeyValueStoreOptions): Promise<RedisKeyValueStore> {
-    validateRedisUrl(options.url);
+    const urls = options.url.split(',').map((u) => u.trim());
+    for (const url of urls) validateRedisUrl(url);
     options.signal?.throwIfAborted();
-    const client = makeClient(options, 'commands');
-    const store = new RedisKeyValueStore(options, client);
+    const conn: Connection =
+      urls.length > 1 || options.cluster === true
+        ? { kind: 'cluster', cluster: makeCluster(options, urls) }
+        : { kind: 'node', client: makeClient(options, 'commands') };
+    const client = conn.kind === 'node' ? conn.client : conn.cluster;
+    const store = new RedisKeyValueStore(options, conn);
     const onAbort = (): void => {
       client.destroy();
     };
@@ -121,7 +158,14 @@ export class RedisKeyValueStore implements KeyValueStore {
   }
 
   del(...keys: string[]): Promise<number> {
-    return this.#run('DEL', () => this.#client.del(this.#check.keys(keys)));
+    return this.#run('DEL', async () => {
+      const full = this.#check.keys(keys);
+      const conn = this.#conn;
+      if (conn.kind === 'node') return conn.client.del(full);
+      // A cluster refuses a DEL whose keys hash to different slots (CROSSSLOT): one DEL per key.
+      const counts = await Promise.all(full.map((k) => conn.cluster.del(k)));
+      return counts.reduce((a, b) => a + b, 0);
+    });
   }
 
   expire(key: string, ttlMs: number): Promise<boolean> {
@@ -198,11 +242,13 @@ export class RedisKeyValueStore implements KeyValueStore {
       const match = `${escapeGlob(this.#check.keyPrefix(prefix))}*`;
       const found = new Set<string>();
       // SCAN may return a key twice; the Set dedupes. Stop as soon as we have enough.
-      for await (const batch of this.#client.scanIterator({ MATCH: match, COUNT: SCAN_COUNT })) {
-        options.signal?.throwIfAborted();
-        for (const key of batch) {
-          found.add(this.#check.strip(key));
-          if (found.size >= limit) return [...found];
+      for (const node of await this.#scanClients()) {
+        for await (const batch of node.scanIterator({ MATCH: match, COUNT: SCAN_COUNT })) {
+          options.signal?.throwIfAborted();
+          for (const key of batch) {
+            found.add(this.#check.strip(key));
+            if (found.size >= limit) return [...found];
+          }
         }
       }
       return [...found];
@@ -211,28 +257,36 @@ export class RedisKeyValueStore implements KeyValueStore {
 
   publish(channel: string, message: Uint8Array | string): Promise<void> {
     return this.#run('PUBLISH', async () => {
-      await this.#client.publish(this.#check.key(channel), this.#check.message(message));
+      const key = this.#check.key(channel);
+      const body = this.#check.message(message);
+      // On a cluster, sharded pub/sub: the channel's slot picks one node, so one channel's messages keep their
+      // order (plain PUBLISH goes to any node and is relayed over the bus: two messages could cross).
+      if (this.#conn.kind === 'cluster') await this.#conn.cluster.sPublish(key, body);
+      else await this.#client.publish(key, body);
     });
   }
 
   subscribe(channel: string, handler: MessageHandler): Promise<Unsubscribe> {
     return this.#run('SUBSCRIBE', async () => {
       const full = this.#check.key(channel);
-      const subscriber = await this.#subscriberClient();
-      const listener = (message: Buffer): void => {
+      const subscriber = this.#conn.kind === 'cluster' ? this.#conn.cluster : await this.#subscriberClient();
+      const listener = (message: Buffer | string): void => {
         try {
-          handler(message, channel);
+          handler(typeof message === 'string' ? Buffer.from(message) : message, channel);
         } catch (error) {
           this.#logger?.error({ err: error, channel }, 'key-value subscription handler threw');
         }
       };
-      await subscriber.subscribe(full, listener, true);
+      const cluster = this.#conn.kind === 'cluster' ? this.#conn.cluster : undefined;
+      if (cluster !== undefined) await cluster.sSubscribe(full, listener, true);
+      else await subscriber.subscribe(full, listener, true);
       let active = true;
       return async () => {
         if (!active || this.#closing !== undefined) return;
         active = false;
         try {
-          await subscriber.unsubscribe(full, listener, true);
+          if (cluster !== undefined) await cluster.sUnsubscribe(full, listener, true);
+          else await subscriber.unsubscribe(full, listener, true);
         } catch (error) {
           throw mapError('UNSUBSCRIBE', error);
         }
@@ -243,7 +297,10 @@ export class RedisKeyValueStore implements KeyValueStore {
   ping(signal?: AbortSignal): Promise<void> {
     return this.#run('PING', async () => {
       signal?.throwIfAborted();
-      await this.#client.withCommandOptions(signal === undefined ? {} : { abortSignal: signal }).ping();
+      const options = signal === undefined ? {} : { abortSignal: signal };
+      // A cluster is up when every master answers (a missing one leaves slots without an owner).
+      const nodes = await this.#scanClients();
+      await Promise.all(nodes.map((n) => n.withCommandOptions(options).ping()));
     });
   }
 
@@ -251,8 +308,12 @@ export class RedisKeyValueStore implements KeyValueStore {
     this.#closing ??= (async () => {
       const subscriber = this.#subscriber;
       const grace = this.#options.closeTimeoutMs ?? 1_000;
-      const close = (client: Client): Promise<void> => shutdown(client, grace, this.#logger);
-      await Promise.all([close(this.#client), subscriber?.then(close, () => undefined)]);
+      const close = (client: Client | Cluster): Promise<void> => shutdown(client, grace, this.#logger);
+      const conn = this.#conn;
+      await Promise.all([
+        close(conn.kind === 'node' ? conn.client : conn.cluster),
+        subscriber?.then(close, () => undefined),
+      ]);
       this.#resolveClosed();
     })();
     return this.#closing;
@@ -260,6 +321,13 @@ export class RedisKeyValueStore implements KeyValueStore {
 
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
+  }
+
+  /** The single node, or a connection to every master of the cluster. */
+  async #scanClients(): Promise<Client[]> {
+    const conn = this.#conn;
+    if (conn.kind === 'node') return [conn.client];
+    return Promise.all(conn.cluster.masters.map((m) => conn.cluster.nodeClient(m)));
   }
 
   #subscriberClient(): Promise<Client> {
@@ -313,13 +381,53 @@ function makeClient(options: RedisKeyValueStoreOptions, role: string) {
   return client;
 }
 
+function makeCluster(options: RedisKeyValueStoreOptions, urls: readonly string[]) {
+  const maxDelay = options.maxReconnectDelayMs ?? 5_000;
+  const initialAttempts = options.initialConnectAttempts ?? 3;
+  let everReady = false;
+  const cluster = createCluster({
+    rootNodes: urls.map((url) => ({ url })),
+    // Every connection to a discovered node is made from these (credentials and TLS come from the first URL).
+    defaults: {
+      ...credentialsOf(urls[0] ?? ''),
+      socket: {
+        ...(urls[0]?.startsWith('rediss:') === true ? { tls: true as const } : {}),
+        connectTimeout: options.connectTimeoutMs ?? 5_000,
+        reconnectStrategy: (retries: number, cause: Error) => {
+          if (!everReady && retries >= initialAttempts) return cause;
+          return reconnectDelay(retries, maxDelay);
+        },
+      },
+      ...(options.name === undefined ? {} : { name: options.name }),
+    },
+    commandOptions: { timeout: options.commandTimeoutMs ?? 5_000 },
+  });
+  cluster.on('connect', () => {
+    everReady = true;
+  });
+  cluster.on('error', (error: unknown) => {
+    options.logger?.warn({ err: error, role: 'cluster' }, 'Redis Cluster connection error (reconnecting)');
+  });
+  return cluster;
+}
+
+/** Username, password and TLS of a redis(s):// URL, for the cluster's connections to discovered nodes. */
+function credentialsOf(url: string): { username?: string; password?: string } {
+  if (url === '') return {};
+  const u = new URL(url);
+  return {
+    ...(u.username === '' ? {} : { username: decodeURIComponent(u.username) }),
+    ...(u.password === '' ? {} : { password: decodeURIComponent(u.password) }),
+  };
+}
+
 /**
  * Graceful close (waits for pending replies), but never longer than `graceMs`: on a connection that
  * died without the client noticing yet, node-redis's close() would wait forever. Then destroy().
  */
-async function shutdown(client: Client, graceMs: number, logger: DataLogger | undefined): Promise<void> {
-  if (!client.isOpen) return;
-  if (!client.isReady) {
+async function shutdown(client: Client | Cluster, graceMs: number, logger: DataLogger | undefined): Promise<void> {
+  if ('isOpen' in client && !client.isOpen) return;
+  if ('isReady' in client && !client.isReady) {
     client.destroy();
     return;
   }
