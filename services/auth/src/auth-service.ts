@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Scope } from '@darktower/auth-verifier';
 import type { Tracing } from '@darktower/service-kit';
@@ -223,6 +223,30 @@ export class AuthService {
       details: { client_id: created.clientId, name, scopes: [...scopes] },
     });
     return created;
+  }
+
+  /**
+   * Creates the client with this fixed id, or gives it a fresh secret when it exists: for deployments that provision
+   * their own service clients at every start (the all-in-one dev stack), so restarts do not pile up clients and no
+   * secret has to be stored between runs.
+   */
+  async provisionService(
+    clientId: string,
+    name: string,
+    scopes: readonly Scope[],
+    actor: string,
+    ip: string,
+  ): Promise<NewClientCredentials> {
+    const clientSecret = randomBytes(32).toString('base64url');
+    await this.#d.clients.upsert(clientId, name, clientSecret, scopes);
+    await this.#d.audit.record({
+      event: 'service.provisioned',
+      outcome: 'ok',
+      actor,
+      ip,
+      details: { client_id: clientId, name, scopes: [...scopes] },
+    });
+    return { clientId, name, scopes, clientSecret };
   }
 
   async rotateKeys(actor: string): Promise<RotateResult> {

@@ -7,6 +7,7 @@ export type AuditEvent =
   | 'user.login'
   | 'token.issued'
   | 'service.registered'
+  | 'service.provisioned'
   | 'service.token'
   | 'key.rotated'
   | 'admin.denied';

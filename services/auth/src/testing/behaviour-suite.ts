@@ -220,6 +220,38 @@ export function authBehaviourSuite(target: SuiteTarget): void {
       assert.equal((await inject({ method: 'GET', url: '/.well-known/jwks.json' })).statusCode, 200);
     });
 
+    test('provisioned service client: fixed id, a fresh secret each time, the old secret refused, audited', async () => {
+      const scopes = ['service.read.mc'] as Scope[];
+      const first = await h.controller.service.provisionService(
+        'svc_provisioned-test',
+        'prov',
+        scopes,
+        'test',
+        '127.0.0.1',
+      );
+      const second = await h.controller.service.provisionService(
+        'svc_provisioned-test',
+        'prov',
+        scopes,
+        'test',
+        '127.0.0.1',
+      );
+      assert.equal(first.clientId, second.clientId);
+      assert.notEqual(first.clientSecret, second.clientSecret);
+      const token = (secret: string) =>
+        inject({
+          method: 'POST',
+          url: '/api/v1/auth/token',
+          payload: { grant_type: 'client_credentials', client_id: first.clientId, client_secret: secret },
+        });
+      assert.equal((await token(first.clientSecret)).statusCode, 401);
+      assert.equal((await token(second.clientSecret)).statusCode, 200);
+      const entries = await h.controller.audit.recent(500);
+      const provisioned = entries.filter((e) => e.event === 'service.provisioned' && e.actor === 'test');
+      assert.equal(provisioned.length, 2);
+      assert.ok(!JSON.stringify(provisioned).includes(second.clientSecret));
+    });
+
     test('audit log: every event recorded, append-only, never a secret or password', async () => {
       const ip = freshIp();
       const password = 'her-secret-passphrase-xyz';
