@@ -1,9 +1,9 @@
 // Bench bots in their own process, so that the client QUIC stacks do not share a core with each other's role:
 // one process publishes, another subscribes. Driven over IPC by media-bench.ts.
 import { randomBytes } from 'node:crypto';
-import { StreamType } from '@darktower/protocol';
+import { encodeMediaFrame, FrameType, micros, parseStreamId, StreamType } from '@darktower/protocol';
 import { connectWebTransport } from '@darktower/transport';
-import { MediaBot, type BotPublisher } from '../src/testing/media-bot.ts';
+import { MediaBot, wallClockUs, type BotPublisher } from '../src/testing/media-bot.ts';
 
 type Command =
   | { type: 'connect'; id: number; url: string; hash: string; tokens: string[]; streams: string[] }
@@ -13,6 +13,29 @@ type Command =
 
 const bots: MediaBot[] = [];
 const publishers: BotPublisher[] = [];
+/** BENCH_DATAGRAMS=1: each publisher sends audio frames as datagrams (one frame each). */
+const datagrams = process.env.BENCH_DATAGRAMS === '1';
+const datagramPublishers: { bot: MediaBot; streamId: string; seq: number }[] = [];
+
+function sendDatagram(
+  p: { bot: MediaBot; streamId: string; seq: number },
+  payload: Uint8Array,
+): Promise<void> {
+  const frame = encodeMediaFrame(
+    {
+      frameType: FrameType.Audio,
+      streamId: parseStreamId(p.streamId),
+      timestamp: micros(wallClockUs()),
+      sequence: ++p.seq,
+      payloadLength: payload.length,
+      endOfFrame: true,
+      discardable: false,
+      audioLevel: undefined,
+    },
+    payload,
+  );
+  return p.bot.sendDatagram(frame).catch(() => undefined);
+}
 let measuring = false;
 let received = 0;
 let delays: number[] = [];
@@ -55,7 +78,9 @@ process.on('message', (m: Command) => {
           );
           bots.push(bot);
           const stream = m.streams[i];
-          if (stream !== undefined && stream !== '') {
+          if (stream !== undefined && stream !== '' && datagrams) {
+            datagramPublishers.push({ bot, streamId: stream, seq: 0 });
+          } else if (stream !== undefined && stream !== '') {
             const pub = await bot.publish(stream, StreamType.VIDEO_CAMERA, 'vp09');
             await pub.send(randomBytes(100), true);
             publishers.push(pub);
@@ -67,9 +92,10 @@ process.on('message', (m: Command) => {
       case 'publish': {
         const payload = randomBytes(m.payload);
         const end = performance.now() + m.ms;
-        const sent = await Promise.all(
-          publishers.map((p) => paced(m.ratePerPublisher, end, () => p.send(payload))),
-        );
+        const sent = await Promise.all([
+          ...publishers.map((p) => paced(m.ratePerPublisher, end, () => p.send(payload))),
+          ...datagramPublishers.map((p) => paced(m.ratePerPublisher, end, () => sendDatagram(p, payload))),
+        ]);
         send({ id: m.id, sent: sent.reduce((a, b) => a + b, 0) });
         break;
       }

@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import dgram from 'node:dgram';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { wallClockUs } from '../src/testing/media-bot.ts';
@@ -17,7 +18,11 @@ const M = Number(process.env.BENCH_SUBSCRIBERS ?? 4);
 const PAYLOAD = Number(process.env.BENCH_PAYLOAD ?? 1000);
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 4000);
 const WARMUP_MS = 1000;
-const OUT = process.env.BENCH_OUT ?? resolve(here, '../../../bench/results/media.json');
+/** BENCH_DATAGRAMS=1: audio frames as QUIC datagrams through the handler (else video frames on streams). */
+const DATAGRAMS = process.env.BENCH_DATAGRAMS === '1';
+const OUT =
+  process.env.BENCH_OUT ??
+  resolve(here, `../../../bench/results/${DATAGRAMS ? 'media-datagrams' : 'media'}.json`);
 
 interface RunResult {
   offeredPacketsInPerSecond: number;
@@ -74,14 +79,23 @@ function summarize(
   };
 }
 
-async function runQuic(
-  rateIn: number,
-): Promise<RunResult & { handlerQueueDrops: number; handlerHandedToTransport: number }> {
+async function runQuic(rateIn: number): Promise<
+  RunResult & {
+    handlerQueueDrops: number;
+    handlerHandedToTransport: number;
+    handedToTransportPerHandlerCpuSecond: number;
+    udpPacketsSentPerFrame: number;
+    udpPacketsReceivedPerFrame: number;
+    handlerKernelCpuShare: number;
+  }
+> {
   // BENCH_PROFILE=<dir>: CPU profile of the handler process (where its time goes).
   const profile = process.env.BENCH_PROFILE;
+  // BENCH_HANDLER_ARGS: extra Node options for the handler process (e.g. GC settings), space separated.
+  const extra = (process.env.BENCH_HANDLER_ARGS ?? '').split(' ').filter((a) => a !== '');
   const child = new Child(
     resolve(here, 'handler-child.ts'),
-    profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profile}`],
+    profile === undefined ? extra : [...extra, '--cpu-prof', `--cpu-prof-dir=${profile}`],
   );
   const ready = (await child.ready) as { url: string; hash: string };
   const pubProc = new Child(resolve(here, 'bots-child.ts'));
@@ -97,18 +111,18 @@ async function runQuic(
   const pubTokens: string[] = [];
   const streams: string[] = [];
   for (let p = 0; p < N; p++) {
-    const reg = await child.ask<{ token: string; video: string }>({
+    const reg = await child.ask<{ token: string; video: string; audio: string }>({
       type: 'register',
       participantId: `pub${p}`,
     });
     await child.ask({
       type: 'route',
-      source: reg.video,
+      source: DATAGRAMS ? reg.audio : reg.video,
       to: subTokens.map((_, s) => `sub${s}`),
       version: p + 1,
     });
     pubTokens.push(reg.token);
-    streams.push(reg.video);
+    streams.push(DATAGRAMS ? reg.audio : reg.video);
   }
   await pubProc.ask({ type: 'connect', url: ready.url, hash: ready.hash, tokens: pubTokens, streams });
   await pubProc.ask({ type: 'publish', ratePerPublisher: rateIn / N, ms: WARMUP_MS, payload: PAYLOAD });
@@ -129,15 +143,35 @@ async function runQuic(
     type: 'measure',
     on: false,
   });
-  const final = await child.ask<CpuMem & { totals: { framesDropped: number; framesForwarded: number } }>({
-    type: 'stats',
-  });
-  const first = before as CpuMem & { totals: { framesDropped: number; framesForwarded: number } };
+  type HandlerStats = CpuMem & {
+    totals: { framesDropped: number; framesForwarded: number };
+    packets: { sent: number; received: number };
+  };
+  const final = await child.ask<HandlerStats>({ type: 'stats' });
+  const first = before as HandlerStats;
+  const last = after as HandlerStats;
+  const handedInWindow = last.totals.framesForwarded - first.totals.framesForwarded;
+  const cpuS = (last.cpu.user + last.cpu.system - first.cpu.user - first.cpu.system) / 1e6;
   const result = {
     ...summarize(delays, received, sent, seconds, before, after),
     // Where the missing frames went: dropped by the handler's bounded queues, or handed to QUIC and late/lost there.
     handlerQueueDrops: final.totals.framesDropped - first.totals.framesDropped,
     handlerHandedToTransport: final.totals.framesForwarded - first.totals.framesForwarded,
+    // Frames the handler wrote to subscriber streams in the window per CPU-second of the handler: its own cost per
+    // frame, whether or not the subscriber processes kept up (close to the figure above when nothing is lost).
+    handedToTransportPerHandlerCpuSecond: Math.round(handedInWindow / Math.max(cpuS, 1e-9)),
+    // Share of the handler's CPU time spent in the kernel (UDP sendmsg/recvmsg, epoll: one syscall per packet).
+    handlerKernelCpuShare: round(
+      (last.cpu.system - first.cpu.system) /
+        Math.max(1, last.cpu.user + last.cpu.system - first.cpu.user - first.cpu.system),
+      2,
+    ),
+    // UDP packets the handler sent and received per frame handed to the transport (QUIC packing and ACKs).
+    udpPacketsSentPerFrame: round((last.packets.sent - first.packets.sent) / Math.max(1, handedInWindow), 2),
+    udpPacketsReceivedPerFrame: round(
+      (last.packets.received - first.packets.received) / Math.max(1, handedInWindow),
+      2,
+    ),
   };
   await Promise.all([pubProc.exit(), subProc.exit()]);
   await child.exit();
@@ -220,23 +254,47 @@ const results: Record<string, unknown> = {
     node: process.version,
     note: '2 cores shared with other agents: numbers are noisy',
   },
-  setup: { publishers: N, subscribersPerStream: M, payloadBytes: PAYLOAD, durationMs: DURATION_MS },
+  setup: {
+    publishers: N,
+    subscribersPerStream: M,
+    payloadBytes: PAYLOAD,
+    durationMs: DURATION_MS,
+    transport: DATAGRAMS ? 'datagrams (audio frames)' : 'streams (video frames)',
+    datagramPath:
+      process.env.BENCH_UNBATCHED === '1' ? 'W3C writer/reader' : 'batched where the session has it',
+  },
 };
 
-console.log(`core: 1000 streams x 1 subscriber, and ${N} streams x ${M} subscribers, in process`);
-results.core = {
-  thousandStreams: await runCoreBench(1000, 1, PAYLOAD, 1500),
-  fanout: await runCoreBench(N, M, PAYLOAD, 1500),
-};
-console.log(JSON.stringify(results.core, null, 2));
+/** BENCH_QUIC_ONLY=1: only the handler over QUIC (no core part, no UDP baseline), for quick before/after pairs. */
+const QUIC_ONLY = process.env.BENCH_QUIC_ONLY === '1';
+if (!QUIC_ONLY) {
+  console.log(`core: 1000 streams x 1 subscriber, and ${N} streams x ${M} subscribers, in process`);
+  results.core = {
+    thousandStreams: await runCoreBench(1000, 1, PAYLOAD, 1500),
+    fanout: await runCoreBench(N, M, PAYLOAD, 1500),
+  };
+  console.log(JSON.stringify(results.core, null, 2));
+}
 
 const runs: Record<string, unknown>[] = [];
 for (const rate of loadsIn) {
   console.log(`offered ${rate} frames/s in (${rate * M} forwarded/s) ...`);
+  // The machine's load average (1, 5, 15 min) around each run: the bots share 2 cores with other work.
+  const loadBefore = loadavg().map((x) => round(x, 1));
   const quic = await runQuic(rate);
+  if (QUIC_ONLY) {
+    runs.push({
+      offeredPacketsInPerSecond: rate,
+      loadAverage: { before: loadBefore, after: loadavg().map((x) => round(x, 1)) },
+      quic,
+    });
+    console.log(JSON.stringify(quic));
+    continue;
+  }
   const udp = await runUdp(rate);
   const row = {
     offeredPacketsInPerSecond: rate,
+    loadAverage: { before: loadBefore, after: loadavg().map((x) => round(x, 1)) },
     quic,
     udpBaseline: udp,
     throughputRatioVsUdp: round(

@@ -2,6 +2,7 @@ import { create } from '@bufbuild/protobuf';
 import {
   Envelopes,
   ErrorCode,
+  fourCCForCodec,
   MediaAuthSchema,
   MediaClientMessageSchema,
   MediaHandlerLoadSchema,
@@ -21,6 +22,7 @@ import {
   type StreamQualityFeedback,
   StreamQualityFeedbackSchema,
 } from '@darktower/protocol';
+import type { Tracing } from '@darktower/service-kit';
 import type { BidirectionalStream, Session } from '@darktower/transport';
 import { randomUUID } from 'node:crypto';
 import { isServiceToken, type ServiceTokenVerifier } from './auth.ts';
@@ -72,6 +74,8 @@ export interface MediaHandlerCoreOptions {
    * (default: the token as given).
    */
   cascadeCredential?: ((serviceToken: string, signal: AbortSignal) => Promise<string>) | undefined;
+  /** Spans of media session authentication, continuing the client's trace. */
+  tracing?: Pick<Tracing, 'startActiveSpan' | 'withRemoteParent'> | undefined;
 }
 
 interface RegisteredParticipant {
@@ -82,6 +86,12 @@ interface RegisteredParticipant {
 }
 
 const PROTOCOL_VERSION = 1;
+/**
+ * A cascade link silent this long is presumed dead when the controller asks for it again. A link carrying media is
+ * never this quiet (data one way, acknowledgements the other); an idle one may be (keep-alives come every 10 s),
+ * and dialing it anew costs nothing since it carries nothing.
+ */
+const LINK_QUIET_MS = 3_000;
 const MAX_TOKEN_TTL_MS = 5 * 60_000;
 
 /**
@@ -99,8 +109,6 @@ export class MediaHandlerCore {
   readonly #participants = new Map<ParticipantId, RegisteredParticipant>();
   readonly #connections = new Map<ParticipantId, MediaConnection>();
   readonly #cascades = new Map<HandlerId, MediaConnection>();
-  /** Cascade links this handler dialed (the others were dialed by their peer). */
-  readonly #dialed = new WeakSet<MediaConnection>();
   /** Codecs of each registered participant's streams; re-registrations update the map in place (grants hold it). */
   readonly #codecs = new Map<ParticipantId, Map<StreamId, string>>();
   readonly #pending = new Set<Session>();
@@ -175,32 +183,37 @@ export class MediaHandlerCore {
         throw MediaError.unauthorized('the first control message must be auth');
       }
       const token = first.value.kind.value.connectionToken;
-      const peer = await this.#identify(token, signal);
-      const conn = new MediaConnection(
-        session,
-        peer,
-        control,
-        this.forwarder,
-        this.#o.clock,
-        this.#o.connection,
-      );
-      this.#admit(conn);
-      await control.send(
-        create(MediaServerMessageSchema, {
-          requestId: first.value.requestId,
-          kind: {
-            case: 'authOk',
-            value: {
-              sessionId: randomUUID(),
-              publishStreamIds: peer.kind === 'participant' ? [...peer.grant.streamIds] : [],
-              protocolVersion: PROTOCOL_VERSION,
-              datagramsEnabled: true,
+      const auth = first.value;
+      const ctl = control;
+      // The client's media_connection_establish span (MediaClientMessage.traceparent) is this span's parent.
+      await inRemoteSpan(this.#o.tracing, auth.traceparent, 'media_session_authenticate', async () => {
+        const peer = await this.#identify(token, signal);
+        const conn = new MediaConnection(
+          session,
+          peer,
+          ctl,
+          this.forwarder,
+          this.#o.clock,
+          this.#o.connection,
+        );
+        this.#admit(conn);
+        await ctl.send(
+          create(MediaServerMessageSchema, {
+            requestId: auth.requestId,
+            kind: {
+              case: 'authOk',
+              value: {
+                sessionId: randomUUID(),
+                publishStreamIds: peer.kind === 'participant' ? [...peer.grant.streamIds] : [],
+                protocolVersion: PROTOCOL_VERSION,
+                datagramsEnabled: true,
+              },
             },
-          },
-        }),
-      );
-      conn.start();
-      this.counters.sessionsAccepted++;
+          }),
+        );
+        conn.start();
+        this.counters.sessionsAccepted++;
+      });
     } catch (error) {
       if (timeout.aborted) this.counters.authTimeouts++;
       else this.counters.authFailures++;
@@ -244,7 +257,7 @@ export class MediaHandlerCore {
     const peer = conn.peer;
     if (peer.kind === 'participant') {
       // A reconnect replaces the old session of the same participant.
-      this.#connections.get(peer.participantId)?.close(WIRE_CODE.NO_ERROR, 'replaced by a new session');
+      this.#connections.get(peer.participantId)?.retire(WIRE_CODE.NO_ERROR, 'replaced by a new session');
       this.#connections.set(peer.participantId, conn);
       void conn.closed.then(() => {
         if (this.#connections.get(peer.participantId) === conn) this.#connections.delete(peer.participantId);
@@ -252,7 +265,7 @@ export class MediaHandlerCore {
     } else {
       // A new link from (or to) the same handler replaces the old one: the peer restarted, or the old link died
       // without its session noticing yet (the dialing side decides; see setupCascade).
-      this.#cascades.get(peer.handlerId)?.close(WIRE_CODE.NO_ERROR, 'replaced by a new cascade link');
+      this.#cascades.get(peer.handlerId)?.retire(WIRE_CODE.NO_ERROR, 'replaced by a new cascade link');
       this.#cascades.set(peer.handlerId, conn);
       void conn.closed.then(() => {
         if (this.#cascades.get(peer.handlerId) === conn) this.#cascades.delete(peer.handlerId);
@@ -292,13 +305,18 @@ export class MediaHandlerCore {
           streamId: id,
           media: 'video' as const,
           streamType: stream.streamType,
-          codec: stream.metadata?.codec ?? 'vp09',
+          // Subscribers get this in the stream header: a FourCC, while metadata names the codec ("VP9").
+          codec: fourCCForCodec(stream.metadata?.codec ?? '') ?? 'VP09',
           publisherId: participantId,
         };
         groups.push(id);
         this.forwarder.defineSimulcast(
           info,
-          layers.map((l) => ({ streamId: parseId(l.streamId), maxBitrate: l.maxBitrate })),
+          layers.map((l) => ({
+            streamId: parseId(l.streamId),
+            layerId: l.layerId,
+            maxBitrate: l.maxBitrate,
+          })),
         );
       } else {
         streamIds.push(id);
@@ -318,6 +336,8 @@ export class MediaHandlerCore {
         live.clear();
         for (const [k, v] of codecs) live.set(k, v);
       }
+      // Streams the controller no longer lists (unpublished) stop now and cannot be published again.
+      this.#connections.get(participantId)?.revokeUnassigned();
     } else {
       this.#participants.set(participantId, { meetingId, streamIds, groups });
     }
@@ -403,9 +423,13 @@ export class MediaHandlerCore {
   async setupCascade(request: SetupCascadeRequest, signal?: AbortSignal): Promise<string> {
     const peerId = asHandlerId(request.peerHandlerId);
     const existing = this.#cascades.get(peerId);
-    // A link the peer dialed is the peer's to keep or replace. A link we dialed, commanded again, is presumed dead
-    // (the controller only asks again after it saw the peer fail or restart): dial anew; the new link replaces it.
-    if (existing !== undefined && !this.#dialed.has(existing)) return `${this.handlerId}->${peerId}`;
+    // The controller asks for a pair's link once per meeting that needs it (and again after it saw the peer fail or
+    // restart). A link that is alive, whichever side dialed it, carries every meeting the pair shares: keep it, or
+    // each new meeting would cut the others' relayed media for a key frame's wait. A link the peer has not been
+    // heard on for LINK_QUIET_MS (QUIC keep-alives and acknowledgements count) is presumed dead: dial anew; the new
+    // link replaces it on both sides.
+    if (existing !== undefined && this.#o.clock.now() - existing.heardAt < LINK_QUIET_MS)
+      return `${this.handlerId}->${peerId}`;
     const dialer = this.#o.dialer;
     if (dialer === undefined) throw MediaError.invalidRequest('this handler cannot dial peers');
     const s = AbortSignal.any([
@@ -450,7 +474,6 @@ export class MediaHandlerCore {
         this.#o.clock,
         this.#o.connection,
       );
-      this.#dialed.add(conn);
       this.#admit(conn);
       conn.start();
       return `${this.handlerId}->${peerId}`;
@@ -461,16 +484,15 @@ export class MediaHandlerCore {
   }
 
   requestKeyframe(streamId: string): boolean {
-    const id = parseId(streamId);
-    if (!this.forwarder.isPublished(id)) return false;
-    this.forwarder.requestKeyframe(id);
-    return true;
+    // A published stream, or a simulcast group id (mapped to the layers its subscribers want).
+    return this.forwarder.requestKeyframe(parseId(streamId));
   }
 
   // ---- load and telemetry -----------------------------------------------------------------------------------
 
   /** Call once a second: turns byte counters into rates for the capacity thresholds. */
   tick(): void {
+    for (const link of this.#cascades.values()) link.noteTraffic();
     const forwarded = this.forwarder.totals().bytesForwarded;
     this.capacity.addOut(forwarded - this.#lastForwardedBytes);
     this.#lastForwardedBytes = forwarded;
@@ -624,4 +646,17 @@ function raceSignal<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
       },
     );
   });
+}
+
+/** Runs `fn` in a span whose parent is the remote span of `traceparent` (empty or malformed: a new trace). */
+function inRemoteSpan<T>(
+  tracing: MediaHandlerCoreOptions['tracing'],
+  traceparent: string,
+  name: string,
+  fn: () => Promise<T>,
+): Promise<T> {
+  if (tracing === undefined) return fn();
+  return tracing.withRemoteParent(traceparent === '' ? undefined : traceparent, () =>
+    tracing.startActiveSpan(name, fn),
+  );
 }

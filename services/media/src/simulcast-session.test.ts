@@ -34,7 +34,8 @@ test('simulcast over sessions: one forwarded stream under the group id, layer ch
             streamId: group,
             streamType: StreamType.VIDEO_CAMERA,
             metadata: {
-              codec: 'vp09',
+              // The controller passes the codec name the client announced; subscribers need a FourCC.
+              codec: 'VP9',
               video: {
                 simulcastLayers: [
                   { layerId: 'l', streamId: low, maxBitrate: 150_000 },
@@ -81,5 +82,6 @@ test('simulcast over sessions: one forwarded stream under the group id, layer ch
     [500, 500, 500, 50, 50],
   );
   assert.ok(b.frames(group).every((f) => f.header.streamId === group));
+  assert.deepEqual(b.streamErrors, []);
   core.close();
 });

@@ -74,7 +74,8 @@ export async function startHandler(
     client,
     stop: () =>
       new Promise((resolve) => {
-        if (proc.exitCode !== null) {
+        // Already gone (also by a signal: exitCode stays null then, and 'exit' will not fire again).
+        if (proc.exitCode !== null || proc.signalCode !== null) {
           resolve(proc.exitCode);
           return;
         }

@@ -39,4 +39,9 @@ export interface EgressEndpoint {
 /** Whoever publishes a stream into this handler: asked for key frames. */
 export interface PublisherHandle {
   requestKeyframe(streamId: StreamId): void;
+  /**
+   * The stream now arrives over another cascade link (the controller rerouted it after a handler failed): stop
+   * ingesting it here without touching the forwarder's new publisher.
+   */
+  relinquish?(streamId: StreamId): void;
 }

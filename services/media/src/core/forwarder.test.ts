@@ -185,6 +185,179 @@ describe('Forwarder', () => {
     fwd.close();
   });
 
+  test('simulcast: a key frame request naming the group or the slot reaches the layer that subscriber gets', async () => {
+    const { fwd, publisher, keyframeAsks } = setup();
+    const G = asStreamId('00000000-0000-4000-8000-0000000000fc');
+    const lo = asStreamId('00000000-0000-4000-8000-00000000003a');
+    const hi = asStreamId('00000000-0000-4000-8000-00000000003b');
+    const slot = asStreamId('00000000-0000-4000-8000-00000000006a');
+    fwd.addPublisher(video(lo), 'client', publisher);
+    fwd.addPublisher(video(hi), 'client', publisher);
+    fwd.defineSimulcast(video(G), [
+      { streamId: lo, layerId: 'q', maxBitrate: 200_000 },
+      { streamId: hi, layerId: 'f', maxBitrate: 2_000_000 },
+    ]);
+    const b = new Endpoint(bob);
+    const c = new Endpoint(carol);
+    fwd.attach(b);
+    fwd.attach(c);
+    fwd.addRoute(G, bob, { forwardedId: slot });
+    fwd.addRoute(G, carol);
+    fwd.setPreferredLayer(bob, slot, 'q');
+    fwd.ingest(makeFrame(lo, 'key', 1));
+    fwd.ingest(makeFrame(hi, 'key', 1));
+    await tick();
+    keyframeAsks.length = 0;
+    // Bob's decoder lost its place: his client names the group (the source of its slot), or the slot.
+    assert.equal(fwd.requestKeyframe(G, bob), true);
+    assert.deepEqual(keyframeAsks, [lo], "bob's slot is on the low layer: only that encoder is asked");
+    assert.equal(fwd.requestKeyframe(slot, bob), true);
+    assert.deepEqual(keyframeAsks, [lo, lo]);
+    assert.equal(fwd.requestKeyframe(G, carol), true);
+    assert.deepEqual(keyframeAsks, [lo, lo, hi], 'carol gets the top layer');
+    // Without a destination (an RPC naming the group): every layer some subscriber gets.
+    keyframeAsks.length = 0;
+    assert.equal(fwd.requestKeyframe(G), true);
+    assert.deepEqual(keyframeAsks.sort(), [lo, hi].sort());
+    // A stream nobody publishes or subscribes here: nothing.
+    keyframeAsks.length = 0;
+    assert.equal(fwd.requestKeyframe(asStreamId('00000000-0000-4000-8000-00000000009e'), bob), false);
+    assert.deepEqual(keyframeAsks, []);
+    fwd.close();
+  });
+
+  test('simulcast: a preferred layer caps what one slot receives, kept across a source change; lifted by an unknown id', async () => {
+    const { fwd, publisher, keyframeAsks } = setup();
+    const G = asStreamId('00000000-0000-4000-8000-0000000000fe');
+    const lo = asStreamId('00000000-0000-4000-8000-00000000001a');
+    const hi = asStreamId('00000000-0000-4000-8000-00000000001b');
+    const small = asStreamId('00000000-0000-4000-8000-00000000005a');
+    const large = asStreamId('00000000-0000-4000-8000-00000000005b');
+    fwd.addPublisher(video(lo), 'client', publisher);
+    fwd.addPublisher(video(hi), 'client', publisher);
+    fwd.defineSimulcast(video(G), [
+      { streamId: lo, layerId: 'q', maxBitrate: 200_000 },
+      { streamId: hi, layerId: 'f', maxBitrate: 2_000_000 },
+    ]);
+    const b = new Endpoint(bob);
+    fwd.attach(b);
+    // One subscriber, the same source in a small and in a large slot.
+    fwd.addRoute(G, bob, { forwardedId: small });
+    fwd.addRoute(G, bob, { forwardedId: large });
+    fwd.setPreferredLayer(bob, small, 'q');
+    assert.equal(keyframeAsks.at(-1), lo);
+    fwd.ingest(makeFrame(lo, 'key', 1, 50));
+    fwd.ingest(makeFrame(hi, 'key', 1, 500));
+    fwd.ingest(makeFrame(lo, 'delta', 2, 50));
+    fwd.ingest(makeFrame(hi, 'delta', 2, 500));
+    await tick();
+    const sizes = (id: StreamId) => b.sink(id).written.map((w) => w.length - 46);
+    assert.deepEqual(sizes(small), [50, 50], 'the small slot gets the low layer');
+    assert.deepEqual(sizes(large), [500, 500], 'the large slot gets the top layer');
+    // The slot gets another source and back: the preference stays with the slot id.
+    fwd.removeRoute(G, bob, small);
+    fwd.addRoute(G, bob, { forwardedId: small });
+    assert.equal(keyframeAsks.at(-1), lo);
+    // An id this group does not have lifts the cap: the slot switches up at the next key frame of the top layer.
+    fwd.setPreferredLayer(bob, small, 'x');
+    assert.equal(keyframeAsks.at(-1), hi);
+    // Preferences for streams the destination does not receive are not kept.
+    fwd.setPreferredLayer(bob, asStreamId('00000000-0000-4000-8000-00000000009f'), 'q');
+    fwd.close();
+  });
+
+  test('simulcast: a layer the publisher paused is not selected; a slot on it moves down, and back up when it resumes', async () => {
+    const clock = new ManualClock();
+    const keyframeAsks: StreamId[] = [];
+    const fwd = new Forwarder({
+      clock,
+      limits: { maxFrames: 64, maxBytes: 1_000_000 },
+      keyframeIntervalMs: 0,
+      capacity: new CapacityMeter({ maxBandwidthBps: 1e9 }),
+    });
+    const publisher = { requestKeyframe: (s: StreamId) => keyframeAsks.push(s) };
+    const G = asStreamId('00000000-0000-4000-8000-0000000000fd');
+    const lo = asStreamId('00000000-0000-4000-8000-00000000002a');
+    const hi = asStreamId('00000000-0000-4000-8000-00000000002b');
+    const slot = asStreamId('00000000-0000-4000-8000-00000000006a');
+    fwd.addPublisher(video(lo), 'client', publisher);
+    fwd.addPublisher(video(hi), 'client', publisher);
+    fwd.defineSimulcast(video(G), [
+      { streamId: lo, layerId: 'q', maxBitrate: 200_000 },
+      { streamId: hi, layerId: 'f', maxBitrate: 2_000_000 },
+    ]);
+    const b = new Endpoint(bob);
+    fwd.attach(b);
+    fwd.addRoute(G, bob, { forwardedId: slot });
+    fwd.setPreferredLayer(bob, slot, 'f');
+    let seq = 0;
+    const second = (layers: StreamId[]): void => {
+      // One second of frames on the given layers, key frames first.
+      for (let i = 0; i < 10; i++) {
+        seq++;
+        for (const l of layers) fwd.ingest(makeFrame(l, i === 0 ? 'key' : 'delta', seq, l === lo ? 50 : 500));
+        clock.advance(100);
+      }
+    };
+    second([lo, hi]);
+    second([lo, hi]);
+    await tick();
+    assert.ok(
+      b.sink(slot).written.every((w) => w.length - 46 === 500),
+      'the top layer while it flows',
+    );
+    // The publisher pauses the top layer; the subscriber repeats its preference: it moves to the low layer.
+    second([lo]);
+    second([lo]);
+    fwd.setPreferredLayer(bob, slot, 'f');
+    assert.equal(keyframeAsks.at(-1), lo);
+    second([lo]);
+    await tick();
+    assert.equal(b.sink(slot).written.at(-1)?.length, 46 + 50);
+    // Resumed: back up at its next key frame.
+    second([lo, hi]);
+    second([lo, hi]);
+    fwd.setPreferredLayer(bob, slot, 'f');
+    assert.equal(keyframeAsks.at(-1), hi);
+    second([lo, hi]);
+    await tick();
+    assert.equal(b.sink(slot).written.at(-1)?.length, 46 + 500);
+    fwd.close();
+  });
+
+  test('simulcast: a subscriber waiting for a key frame of a layer that stopped takes the layer that flows', async () => {
+    const clock = new ManualClock();
+    const fwd = new Forwarder({
+      clock,
+      limits: { maxFrames: 64, maxBytes: 1_000_000 },
+      keyframeIntervalMs: 0,
+      capacity: new CapacityMeter({ maxBandwidthBps: 1e9 }),
+    });
+    const publisher = { requestKeyframe: () => undefined };
+    const G = asStreamId('00000000-0000-4000-8000-0000000000fc');
+    const lo = asStreamId('00000000-0000-4000-8000-00000000003a');
+    const hi = asStreamId('00000000-0000-4000-8000-00000000003b');
+    fwd.addPublisher(video(lo), 'client', publisher);
+    fwd.addPublisher(video(hi), 'client', publisher);
+    fwd.defineSimulcast(video(G), [
+      { streamId: lo, layerId: 'q', maxBitrate: 200_000 },
+      { streamId: hi, layerId: 'f', maxBitrate: 2_000_000 },
+    ]);
+    const b = new Endpoint(bob);
+    fwd.attach(b);
+    fwd.addRoute(G, bob); // no preference, no feedback: it waits for the top layer
+    // Only the low layer flows (the top one is paused), a key frame every second; nobody sends feedback.
+    for (let seq = 1; seq <= 40; seq++) {
+      fwd.ingest(makeFrame(lo, seq % 10 === 1 ? 'key' : 'delta', seq, 50));
+      clock.advance(100);
+    }
+    await tick();
+    const got = b.sink(G).written.map((w) => w.length - 46);
+    assert.ok(got.length > 0, 'the subscriber gets the low layer');
+    assert.ok(got.every((n) => n === 50));
+    fwd.close();
+  });
+
   test('a layout slot id relabels the header per subscriber while the payload buffer stays shared', async () => {
     const { fwd, publisher } = setup();
     const slot = asStreamId('00000000-0000-4000-8000-0000000000aa');
@@ -216,6 +389,72 @@ describe('Forwarder', () => {
     const before = keyframeAsks.length;
     fwd.requestKeyframe(V);
     assert.equal(keyframeAsks.length, before + 1);
+    fwd.close();
+  });
+
+  test('a relayed stream moves to a new path; a client publication is never displaced', async () => {
+    const { fwd } = setup();
+    const relinquished: string[] = [];
+    const oldLink = {
+      requestKeyframe: () => undefined,
+      relinquish: (id: StreamId) => relinquished.push(`old:${id}`),
+    };
+    const newLink = { requestKeyframe: () => undefined, relinquish: (id: StreamId) => relinquished.push(id) };
+    fwd.addPublisher(video(V), 'cascade', oldLink);
+    const b = new Endpoint(bob);
+    fwd.attach(b);
+    fwd.addRoute(V, bob);
+    fwd.ingest(makeFrame(V, 'key', 1, 100, 'cascade'));
+    // The upstream handler died; the controller rerouted the stream over another handler's link.
+    fwd.addPublisher(video(V), 'cascade', newLink);
+    assert.deepEqual(relinquished, [`old:${V}`]);
+    assert.equal(fwd.relayedStreamsMoved, 1);
+    fwd.ingest(makeFrame(V, 'delta', 2, 100, 'cascade'));
+    await tick();
+    assert.deepEqual(b.sink(V).sequences(), [1, 2], 'the subscriber keeps receiving across the move');
+    // The same link announcing it again: a conflict.
+    assert.throws(() => {
+      fwd.addPublisher(video(V), 'cascade', newLink);
+    }, /already published/);
+    // The publisher failed over to this handler: its own stream replaces the relayed copy.
+    const client = { requestKeyframe: () => undefined, relinquish: () => assert.fail('never asked') };
+    fwd.addPublisher(video(V), 'client', client);
+    assert.deepEqual(relinquished, [`old:${V}`, V]);
+    // A client's publication is never displaced, by a cascade or another session.
+    assert.throws(() => {
+      fwd.addPublisher(video(V), 'cascade', oldLink);
+    }, /already published/);
+    assert.throws(() => {
+      fwd.addPublisher(video(V), 'client', newLink);
+    }, /already published/);
+    fwd.close();
+  });
+  test('a replaced session tearing down late detaches only itself and removes only its own publications', async () => {
+    const { fwd } = setup();
+    const oldLink = { requestKeyframe: () => undefined, relinquish: () => undefined };
+    const newLink = { requestKeyframe: () => undefined, relinquish: () => undefined };
+    const first = new Endpoint(mh2);
+    fwd.attach(first);
+    fwd.addPublisher(video(V), 'cascade', oldLink);
+    // The new link to the same handler: the old one leaves first (a second attach of one destination conflicts).
+    assert.throws(() => {
+      fwd.attach(new Endpoint(mh2));
+    }, /already connected/);
+    fwd.detach(mh2, first);
+    const second = new Endpoint(mh2);
+    fwd.attach(second);
+    fwd.addPublisher(video(V), 'cascade', newLink);
+    fwd.addPublisher(audio(A), 'client', { requestKeyframe: () => undefined });
+    fwd.addRoute(A, mh2);
+    // The old link's QUIC close completes now: its teardown must not touch what the new link holds.
+    fwd.detach(mh2, first);
+    fwd.removePublisher(V, oldLink);
+    assert.ok(fwd.isPublished(V), 'the stream the new link publishes stays');
+    fwd.ingest(makeFrame(A, 'audio', 1));
+    await tick();
+    assert.deepEqual(second.sink(A).sequences(), [1], 'the new link still receives');
+    fwd.removePublisher(V, newLink);
+    assert.ok(!fwd.isPublished(V));
     fwd.close();
   });
 });

@@ -90,6 +90,11 @@ export class Forwarder {
   readonly #routes = new Map<StreamId, Map<string, Route>>();
   readonly #endpoints = new Map<string, { endpoint: EgressEndpoint; availableBps: number }>();
   readonly #subs = new Map<string, Subscription>();
+  /**
+   * Highest layer a subscriber asked for per forwarded id (SubscriberFeedback.preferred_layer_id: what its layout
+   * slot's size calls for), keyed like destinationKey|forwardedId. Kept while the slot changes source.
+   */
+  readonly #preferred = new Map<string, string>();
   readonly #fanout = new Map<StreamId, Fanout>();
   /** Counters of closed outputs, so totals survive subscribers leaving. */
   readonly #retired: OutputCounters = {
@@ -102,6 +107,8 @@ export class Forwarder {
   #closed = false;
   /** Frames that arrived for a stream nobody publishes here (counted, ignored). */
   unknownFrames = 0;
+  /** Relayed streams that gave way to another link or to their publisher (see addPublisher). */
+  relayedStreamsMoved = 0;
 
   constructor(options: ForwarderOptions) {
     this.#clock = options.clock;
@@ -118,15 +125,28 @@ export class Forwarder {
   // ---- publishers -------------------------------------------------------------------------------------------
 
   addPublisher(info: StreamInfo, origin: 'client' | 'cascade', handle: PublisherHandle): void {
-    if (this.#published.has(info.streamId)) {
-      throw new MediaError('CONFLICT', `stream ${info.streamId} is already published`);
+    const existing = this.#published.get(info.streamId);
+    if (existing !== undefined) {
+      // A relayed stream gives way to a new path: another cascade link (the controller rerouted it after a
+      // handler died; the dead handler's link lingers until QUIC's idle timeout), or its publisher itself, who
+      // failed over to this handler (only the controller's grant lets a client publish the id). A client's own
+      // publication is never displaced.
+      if (existing.origin !== 'cascade' || existing.handle === handle) {
+        throw new MediaError('CONFLICT', `stream ${info.streamId} is already published`);
+      }
+      this.#published.delete(info.streamId);
+      existing.handle.relinquish?.(info.streamId);
+      this.relayedStreamsMoved++;
     }
     this.#published.set(info.streamId, { info, origin, handle, stats: new StreamStats() });
     this.#reconcile();
   }
 
-  removePublisher(streamId: StreamId): void {
-    if (!this.#published.delete(streamId)) return;
+  /** `handle`: only when it still is the stream's publisher (a link being torn down never removes its successor's). */
+  removePublisher(streamId: StreamId, handle?: PublisherHandle): void {
+    const pub = this.#published.get(streamId);
+    if (pub === undefined || (handle !== undefined && pub.handle !== handle)) return;
+    this.#published.delete(streamId);
     this.#keyframes.forget(streamId);
     this.#reconcile();
   }
@@ -218,8 +238,40 @@ export class Forwarder {
     this.#reconcile();
   }
 
-  detach(destination: Destination): void {
-    if (this.#endpoints.delete(destinationKey(destination))) this.#reconcile();
+  /**
+   * `endpoint`: only when it still is the one attached for the destination (a replaced session tearing down late
+   * must not detach its successor).
+   */
+  detach(destination: Destination, endpoint?: EgressEndpoint): void {
+    const destKey = destinationKey(destination);
+    if (endpoint !== undefined && this.#endpoints.get(destKey)?.endpoint !== endpoint) return;
+    for (const key of this.#preferred.keys()) if (key.startsWith(`${destKey}|`)) this.#preferred.delete(key);
+    if (this.#endpoints.delete(destKey)) this.#reconcile();
+  }
+
+  /**
+   * A subscriber's preferred simulcast layer for what it receives under `forwardedId` (its slot id or the group
+   * id): no layer above it is sent, whichever source fills the slot; an unknown layer id or '' lifts the cap.
+   * Only for a stream the destination receives now, so the map stays bounded by its subscriptions.
+   */
+  setPreferredLayer(destination: Destination, forwardedId: StreamId, layerId: string): void {
+    const destKey = destinationKey(destination);
+    const subs = [...this.#subs.values()].filter(
+      (s) => s.route.forwardedId === forwardedId && destinationKey(s.destination) === destKey,
+    );
+    if (subs.length === 0) return;
+    const key = `${destKey}|${forwardedId}`;
+    if (layerId === '') this.#preferred.delete(key);
+    else this.#preferred.set(key, layerId);
+    // Also when unchanged: subscribers repeat their preference, which re-checks paused and resumed layers.
+    for (const sub of subs) this.#retarget(sub);
+  }
+
+  /** The route's layer cap, lowered to the subscriber's preferred layer when it named one of this group's. */
+  #maxLayer(route: Route, group: SimulcastGroup): number {
+    const preferred = this.#preferred.get(`${destinationKey(route.destination)}|${route.forwardedId}`);
+    const index = preferred === undefined ? -1 : group.layers.findIndex((l) => l.layerId === preferred);
+    return index < 0 ? route.maxLayer : Math.min(route.maxLayer, index);
   }
 
   /** Subscriber feedback: its available bandwidth; re-selects simulcast layers. */
@@ -234,9 +286,32 @@ export class Forwarder {
     }
   }
 
-  /** A key frame request from downstream (a client or a cascade peer) for a stream published here. */
-  requestKeyframe(streamId: StreamId): void {
-    if (this.#published.has(streamId)) this.#keyframes.request(streamId);
+  /**
+   * A key frame request from downstream (a client or a cascade peer) for a stream published here. A subscriber of
+   * a simulcast source knows only the group id (its layout names the group, frames arrive relabelled): a request
+   * naming the group, or the slot id it receives the group under, goes to the layer that subscriber's gate
+   * forwards or waits for (without a destination: to every layer some subscriber wants). Returns whether any
+   * request was made.
+   */
+  requestKeyframe(streamId: StreamId, destination?: Destination): boolean {
+    if (this.#published.has(streamId)) {
+      this.#keyframes.request(streamId);
+      return true;
+    }
+    const destKey = destination === undefined ? undefined : destinationKey(destination);
+    const layers = new Set<StreamId>();
+    for (const sub of this.#subs.values()) {
+      if (sub.gate === undefined) continue;
+      if (sub.sourceId !== streamId && sub.route.forwardedId !== streamId) continue;
+      if (destKey !== undefined && destinationKey(sub.destination) !== destKey) continue;
+      layers.add(sub.gate.wanted);
+    }
+    const group = this.#groups.get(streamId);
+    if (layers.size === 0 && group !== undefined && destination === undefined) {
+      for (const layer of group.layers) layers.add(layer.streamId);
+    }
+    for (const layer of layers) if (this.#published.has(layer)) this.#keyframes.request(layer);
+    return layers.size > 0;
   }
 
   // ---- the hot path -----------------------------------------------------------------------------------------
@@ -254,6 +329,12 @@ export class Forwarder {
     if (fan === undefined) return;
     for (const sub of fan.toClients) {
       if (sub.gate === undefined || sub.gate.accept(frame)) sub.output.push(frame);
+      else if (frame.kind === 'key' && sub.gate.waiting) {
+        // A key frame of another layer while this subscriber waits for one: if the awaited layer stopped (the
+        // publisher paused it), take what flows instead of waiting for a key frame that does not come.
+        this.#retarget(sub);
+        if (sub.gate.accept(frame)) sub.output.push(frame);
+      }
     }
     // Loop freedom: what came from a cascade link never goes back out to one.
     if (frame.origin === 'client') for (const sub of fan.toHandlers) sub.output.push(frame);
@@ -425,7 +506,12 @@ export class Forwarder {
     });
     if (group !== undefined) {
       const ep = this.#endpoints.get(destinationKey(route.destination));
-      const initial = selectLayer(group.layers, route.maxLayer, ep?.availableBps ?? Number.POSITIVE_INFINITY);
+      this.#measure(group);
+      const initial = selectLayer(
+        group.layers,
+        this.#maxLayer(route, group),
+        ep?.availableBps ?? Number.POSITIVE_INFINITY,
+      );
       gate = new LayerSwitch(sources, initial, (layer) => {
         this.#keyframes.request(layer);
       });
@@ -454,11 +540,19 @@ export class Forwarder {
     const route = sub.route;
     const ep = this.#endpoints.get(destinationKey(sub.destination));
     if (group === undefined || ep === undefined) return;
+    this.#measure(group);
+    sub.gate.setTarget(selectLayer(group.layers, this.#maxLayer(route, group), ep.availableBps));
+  }
+
+  /** Current bitrates of a group's layers; a layer without frames while another has them counts as paused. */
+  #measure(group: SimulcastGroup): void {
+    const now = this.#clock.now();
     for (const layer of group.layers) {
-      const measured = this.#published.get(layer.streamId)?.stats.snapshot(this.#clock.now()).bitrate;
+      const measured = this.#published.get(layer.streamId)?.stats.snapshot(now).bitrate;
       layer.measuredBitrate = measured !== undefined && measured > 0 ? measured : undefined;
     }
-    sub.gate.setTarget(selectLayer(group.layers, route.maxLayer, ep.availableBps));
+    const flowing = group.layers.some((l) => l.measuredBitrate !== undefined);
+    for (const layer of group.layers) layer.paused = flowing && layer.measuredBitrate === undefined;
   }
 
   #unlink(sub: Subscription): void {

@@ -24,6 +24,12 @@ describe('selectLayer', () => {
     assert.equal(selectLayer(layers, 99, Number.POSITIVE_INFINITY), 2);
   });
 
+  test('a paused layer is skipped (its subscribers would wait for a key frame that never comes)', () => {
+    const paused = layers.map((l, i) => ({ ...l, paused: i === 2 }));
+    assert.equal(selectLayer(paused, 2, 10_000_000), 1);
+    assert.equal(selectLayer(paused, 1, 10_000_000), 1);
+  });
+
   test('measured bitrate wins over the declared one', () => {
     const measured = layers.map((l, i) => ({ ...l, measuredBitrate: i === 2 ? 400_000 : undefined }));
     assert.equal(selectLayer(measured, 2, 600_000), 2);

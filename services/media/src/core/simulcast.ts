@@ -3,10 +3,17 @@ import type { ForwardFrame } from './frame.ts';
 
 export interface LayerInfo {
   streamId: StreamId;
+  /** The publisher's name for the layer (SimulcastLayer.layer_id), what subscribers ask for by. */
+  layerId?: string | undefined;
   /** Declared maximum bitrate of the layer (bps). */
   maxBitrate: number;
   /** Measured bitrate (bps) when known; preferred over the declared one. */
   measuredBitrate?: number | undefined;
+  /**
+   * No frames lately while another layer of the group flows: the publisher paused it (adaptive bitrate), so
+   * nobody is switched to it (they would wait for a key frame that does not come).
+   */
+  paused?: boolean | undefined;
 }
 
 /**
@@ -18,7 +25,7 @@ export function selectLayer(layers: readonly LayerInfo[], maxLayer: number, avai
   const top = Math.min(maxLayer, layers.length - 1);
   for (let i = top; i > 0; i--) {
     const layer = layers[i];
-    if (layer === undefined) continue;
+    if (layer === undefined || layer.paused === true) continue;
     const bitrate = layer.measuredBitrate ?? layer.maxBitrate;
     if (bitrate <= availableBps) return i;
   }
@@ -48,6 +55,11 @@ export class LayerSwitch {
     this.layers = layers;
     this.#onKeyframeNeeded = onKeyframeNeeded;
     this.#state = { state: 'starting', target: this.#clamp(initial) };
+  }
+
+  /** Waiting for a key frame of the target layer (starting, or switching). */
+  get waiting(): boolean {
+    return this.#state.state !== 'stable';
   }
 
   /** The layer being forwarded now, if any. */

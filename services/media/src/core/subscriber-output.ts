@@ -140,7 +140,7 @@ export class SubscriberOutput {
     }
     this.#queue.push(frame);
     this.#queuedBytes += frame.wire.byteLength;
-    if (!this.#pumping) void this.#pump();
+    if (!this.#pumping) this.#pump();
   }
 
   /** Stops forwarding; queued frames are discarded (not counted as drops) and the sink is ended. Idempotent. */
@@ -212,7 +212,12 @@ export class SubscriberOutput {
     return header;
   }
 
-  async #pump(): Promise<void> {
+  /**
+   * Hands queued frames to the sink. Synchronous while the sink takes them without a promise (the common case:
+   * one frame per push), so a forwarded frame costs no async function and no microtask here; when the sink asks
+   * to wait, the pump resumes once its promise settles. A throw or a rejection closes the output.
+   */
+  #pump(): void {
     this.#pumping = true;
     try {
       while (this.queueDepth > 0 && this.#state.state !== 'closed') {
@@ -223,13 +228,25 @@ export class SubscriberOutput {
             : this.#sink.write(frame.wire, this.#header(frame));
         this.counters.framesForwarded++;
         this.counters.bytesForwarded += frame.wire.byteLength;
-        if (pending !== undefined) await pending;
+        if (pending !== undefined) {
+          pending.then(this.#resume, this.#sinkFailed);
+          return; // still pumping: push() only queues until the sink is ready again
+        }
       }
     } catch (error) {
-      this.close();
-      this.#onSinkError?.(this, error);
-    } finally {
-      this.#pumping = false;
+      this.#sinkFailed(error);
+      return;
     }
+    this.#pumping = false;
   }
+
+  readonly #resume = (): void => {
+    this.#pump();
+  };
+
+  readonly #sinkFailed = (error: unknown): void => {
+    this.#pumping = false;
+    this.close();
+    this.#onSinkError?.(this, error);
+  };
 }

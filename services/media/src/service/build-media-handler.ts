@@ -9,9 +9,12 @@ import {
   createLogger,
   createMetrics,
   createOpsServer,
+  serverTraceInterceptor,
+  type Tracing,
   type BoundAddress,
   type Logger,
 } from '@darktower/service-kit';
+import { X509Certificate } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ServiceTokenVerifier } from '../auth.ts';
@@ -30,6 +33,9 @@ import {
   refuseServiceTokens,
   sharedSecretServiceTokens,
 } from './service-tokens.ts';
+
+/** Concurrent media streams one participant session may open (a camera, a screen, their simulcast layers). */
+const PARTICIPANT_INGEST_STREAMS = 32;
 
 export interface MediaHandlerAddresses {
   /** WebTransport URL clients connect to. */
@@ -50,13 +56,15 @@ export interface MediaHandler extends AsyncDisposable {
 
 export interface BuildOptions {
   logger?: Logger;
+  /** Spans of media session authentication and the RPCs (main.ts: from OTEL_TRACES_EXPORTER); default none. */
+  tracing?: Tracing;
   serviceTokens?: ServiceTokenVerifier;
 }
 
 /** The deployable Media Handler: QUIC media port, Connect RPC + WebSocket fallback port, ops port. */
 export function buildMediaHandler(config: MediaConfig, options: BuildOptions = {}): MediaHandler {
   const logger =
-    options.logger ?? createLogger({ component: 'media-handler', level: config.logLevel as 'info' });
+    options.logger ?? createLogger({ component: 'mh-service', level: config.logLevel as 'info' });
   const metrics = createMetrics({
     prefix: 'dt_mh_',
     processMetrics: true,
@@ -75,26 +83,37 @@ export function buildMediaHandler(config: MediaConfig, options: BuildOptions = {
         : refuseServiceTokens);
   const outgoing = outgoingServiceToken(config);
   const secret = config.serviceSecret;
-  const cascadeCredentialOf = async (given: string, signal: AbortSignal): Promise<string> => {
+  // A cascade dialer always presents its own identity: the peer checks that the token is this handler's (the
+  // controller's token in SetupCascadeRequest.service_token is not used for that: it speaks for the controller).
+  const cascadeCredentialOf = async (_given: string, signal: AbortSignal): Promise<string> => {
     // Development mode: the shared secret names this handler itself.
     if (config.authJwksUrls.length === 0 && secret !== undefined)
-      return given !== '' ? given : `svc.${config.handlerId}.${secret.reveal()}`;
-    const jwt = given !== '' ? given : ((await outgoing?.(signal)) ?? '');
+      return `svc.${config.handlerId}.${secret.reveal()}`;
+    const jwt = (await outgoing?.(signal)) ?? '';
     return jwt === '' ? '' : cascadeCredential(config.handlerId, jwt);
   };
   let mediaPort = config.mediaPort;
   let certHash: Uint8Array = new Uint8Array();
+  // The certificate hash is advertised (to controllers, hence to clients and cascade peers) for the development
+  // certificate and for a configured one that qualifies for serverCertificateHashes (ECDSA, valid at most 14 days,
+  // like the cluster's); a longer-lived certificate is trusted through its CA instead.
+  const advertiseHash = config.certPem === undefined || qualifiesForHashPinning(config.certPem);
+  const certificateHashes = (): Uint8Array[] => (advertiseHash ? [certHash] : []);
   const mediaUrl = (): string => `https://${config.publicHost}:${mediaPort}/media`;
+  // The transport's per-session stream limit has to fit a cascade link (the media layer holds a participant to
+  // PARTICIPANT_INGEST_STREAMS, resetting the rest), plus control and feedback streams.
+  const streamsPerSession = Math.max(256, config.maxCascadeStreams + 16);
   const core = new MediaHandlerCore({
     handlerId: asHandlerId(config.handlerId),
     mediaUrl,
-    serverCertificateHashes: () => (config.certPem === undefined ? [certHash] : []),
+    serverCertificateHashes: certificateHashes,
     clock: systemClock,
     capacity: new CapacityMeter({ maxBandwidthBps: config.maxBandwidthMbps * 1e6 }),
     output: { maxFrames: config.queueFrames, maxBytes: config.queueBytes },
     connection: {
       maxPayloadLength: config.maxPayloadBytes,
-      maxIngestStreams: 32,
+      maxIngestStreams: PARTICIPANT_INGEST_STREAMS,
+      maxCascadeIngestStreams: config.maxCascadeStreams,
       datagramsPerSecond: config.datagramsPerSecond,
       audioAsDatagrams: config.audioAsDatagrams === 1,
     },
@@ -104,8 +123,13 @@ export function buildMediaHandler(config: MediaConfig, options: BuildOptions = {
     maxParticipants: config.maxParticipants,
     serviceTokens,
     cascadeCredential: cascadeCredentialOf,
+    tracing: options.tracing,
     dialer: (url, hashes, signal) =>
-      connectWebTransport(url, { ...(hashes.length > 0 ? { serverCertificateHashes: hashes } : {}), signal }),
+      connectWebTransport(url, {
+        ...(hashes.length > 0 ? { serverCertificateHashes: hashes } : {}),
+        limits: { maxStreamsPerSession: streamsPerSession },
+        signal,
+      }),
   });
   const cert: WebTransportServerOptions['cert'] =
     config.certPem !== undefined && config.keyPem !== undefined
@@ -116,6 +140,7 @@ export function buildMediaHandler(config: MediaConfig, options: BuildOptions = {
     host: config.host,
     port: config.mediaPort,
     cert,
+    limits: { maxConnectionsPerIp: config.maxConnectionsPerIp, maxStreamsPerSession: streamsPerSession },
     onRequest: (req) =>
       req.path === '/media' || req.path.startsWith('/media?')
         ? { accept: true }
@@ -124,7 +149,14 @@ export function buildMediaHandler(config: MediaConfig, options: BuildOptions = {
       core.acceptSession(session);
     },
   });
-  const http = createServer(connectNodeAdapter({ routes: mediaHandlerRoutes(core, serviceTokens) }));
+  const http = createServer(
+    connectNodeAdapter({
+      routes: mediaHandlerRoutes(core, serviceTokens, (error) => {
+        logger.error({ err: error }, 'media handler RPC failed');
+      }),
+      interceptors: options.tracing === undefined ? [] : [serverTraceInterceptor(options.tracing)],
+    }),
+  );
   const ws = createWebSocketSessionServer({
     server: http,
     pathPrefix: '/media',
@@ -133,7 +165,7 @@ export function buildMediaHandler(config: MediaConfig, options: BuildOptions = {
       core.acceptSession(session);
     },
   });
-  let link: MeetingControllerLink | undefined;
+  const links: MeetingControllerLink[] = [];
   const ops = createOpsServer({
     host: config.opsHost,
     port: config.opsPort,
@@ -142,9 +174,9 @@ export function buildMediaHandler(config: MediaConfig, options: BuildOptions = {
     checks: {
       media_port: () => (mediaBound ? Promise.resolve() : Promise.reject(new Error('media port not bound'))),
       registered: () =>
-        link === undefined || link.registered
+        links.every((l) => l.registered)
           ? Promise.resolve()
-          : Promise.reject(new Error('not registered with the meeting controller')),
+          : Promise.reject(new Error('not registered with every meeting controller')),
     },
   });
   const gauges = mediaMetrics(metrics, core);
@@ -174,7 +206,7 @@ export function buildMediaHandler(config: MediaConfig, options: BuildOptions = {
       ops.drain();
       logger.info({ reason: reason instanceof Error ? reason.message : reason }, 'media handler closing');
       clearInterval(timer);
-      link?.close();
+      for (const l of links) l.close();
       core.close();
       await wt.close();
       await ws.close();
@@ -208,14 +240,15 @@ export function buildMediaHandler(config: MediaConfig, options: BuildOptions = {
       const rpcPort = (http.address() as AddressInfo).port;
       const rpc = `http://${config.publicHost}:${rpcPort}`;
       const opsAddress = await ops.listen();
-      if (config.meetingControllerUrl !== undefined) {
-        link = new MeetingControllerLink({
-          url: config.meetingControllerUrl,
+      // One registration per controller of the region: any of them may place a meeting here.
+      for (const url of config.meetingControllerUrls) {
+        const link = new MeetingControllerLink({
+          url,
           core,
           region: config.region,
           mediaUrl: mediaUrl(),
           rpcUrl: rpc,
-          certificateHashes: () => (config.certPem === undefined ? [certHash] : []),
+          certificateHashes,
           capacity: {
             maxStreams: config.maxStreams,
             maxBandwidthBps: config.maxBandwidthMbps * 1e6,
@@ -225,6 +258,7 @@ export function buildMediaHandler(config: MediaConfig, options: BuildOptions = {
           serviceToken: outgoing,
           logger,
         });
+        links.push(link);
         link.start();
       }
       logger.info({ media: mediaUrl(), rpc, ops: opsAddress.url }, 'media handler listening');
@@ -233,3 +267,16 @@ export function buildMediaHandler(config: MediaConfig, options: BuildOptions = {
     [Symbol.asyncDispose]: () => close(),
   };
 }
+
+/** Whether browsers accept the certificate through serverCertificateHashes: ECDSA, valid for at most 14 days. */
+export function qualifiesForHashPinning(certPem: string): boolean {
+  try {
+    const cert = new X509Certificate(certPem);
+    const validityMs = Date.parse(cert.validTo) - Date.parse(cert.validFrom);
+    return cert.publicKey.asymmetricKeyType === 'ec' && validityMs > 0 && validityMs <= FOURTEEN_DAYS_MS;
+  } catch {
+    return false;
+  }
+}
+
+const FOURTEEN_DAYS_MS = 14 * 24 * 3600 * 1000;

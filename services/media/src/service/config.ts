@@ -1,4 +1,10 @@
-import { field, loadConfig, type ConfigOf, type LoadConfigOptions } from '@darktower/service-kit';
+import {
+  ConfigError,
+  field,
+  loadConfig,
+  type ConfigOf,
+  type LoadConfigOptions,
+} from '@darktower/service-kit';
 
 /** Media Handler settings; validated once at start, naming the bad key. */
 export const mediaConfigSchema = {
@@ -42,11 +48,11 @@ export const mediaConfigSchema = {
     doc: 'PEM certificate; unset = dev certificate',
   }),
   keyPem: field.secret({ env: 'MH_KEY_PEM', optional: true }),
-  meetingControllerUrl: field.url({
+  meetingControllerUrls: field.list({
     env: 'MH_MEETING_CONTROLLER_URL',
-    optional: true,
-    protocols: ['http:', 'https:'],
-    doc: 'MeetingControllerService to register with; unset = standalone',
+    default: [],
+    maxItems: 64,
+    doc: 'MeetingControllerService URL(s) to register with, comma separated (a handler serves every controller of its region); empty = standalone',
   }),
   authJwksUrls: field.list({
     env: 'AUTH_JWKS_URLS',
@@ -81,6 +87,13 @@ export const mediaConfigSchema = {
   maxBandwidthMbps: field.int({ env: 'MH_MAX_BANDWIDTH_MBPS', default: 1000, min: 1, max: 1_000_000 }),
   maxParticipants: field.int({ env: 'MH_MAX_PARTICIPANTS', default: 1000, min: 1, max: 1_000_000 }),
   maxStreams: field.int({ env: 'MH_MAX_STREAMS', default: 10_000, min: 1, max: 1_000_000 }),
+  maxCascadeStreams: field.int({
+    env: 'MH_MAX_CASCADE_STREAMS',
+    default: 2000,
+    min: 16,
+    max: 100_000,
+    doc: 'concurrent relayed streams one cascade link may carry in each direction (every meeting the two handlers share); a participant session is held to 32',
+  }),
   queueFrames: field.int({ env: 'MH_QUEUE_FRAMES', default: 64, min: 2, max: 100_000 }),
   queueBytes: field.int({ env: 'MH_QUEUE_BYTES', default: 2 * 1024 * 1024, min: 64 * 1024, max: 1 << 30 }),
   maxPayloadBytes: field.int({
@@ -90,6 +103,13 @@ export const mediaConfigSchema = {
     max: 4 * 1024 * 1024,
   }),
   datagramsPerSecond: field.int({ env: 'MH_DATAGRAMS_PER_SECOND', default: 2000, min: 1, max: 1_000_000 }),
+  maxConnectionsPerIp: field.int({
+    env: 'MH_MAX_CONNECTIONS_PER_IP',
+    default: 64,
+    min: 1,
+    max: 1_000_000,
+    doc: 'QUIC connections from one address (raise behind a NAT, and for load tests from one machine)',
+  }),
   audioAsDatagrams: field.int({ env: 'MH_AUDIO_AS_DATAGRAMS', default: 0, min: 0, max: 1 }),
   authTimeout: field.duration({ env: 'MH_AUTH_TIMEOUT', default: '5s' }),
   tokenTtl: field.duration({ env: 'MH_TOKEN_TTL', default: '30s' }),
@@ -105,5 +125,30 @@ export const mediaConfigSchema = {
 export type MediaConfig = ConfigOf<typeof mediaConfigSchema>;
 
 export function loadMediaConfig(options: LoadConfigOptions = { env: process.env }): MediaConfig {
-  return loadConfig(mediaConfigSchema, options);
+  const loaded = loadConfig(mediaConfigSchema, options);
+  // A handler's id is its service identity (cascade peers check the token's subject against it): without
+  // MH_HANDLER_ID, a handler with its own client credentials is known by its client id.
+  const config =
+    (options.env?.MH_HANDLER_ID ?? '') === '' && loaded.clientId !== undefined
+      ? { ...loaded, handlerId: loaded.clientId }
+      : loaded;
+  if (!/^[A-Za-z0-9._-]{1,64}$/.test(config.handlerId))
+    throw ConfigError.invalid([
+      {
+        key: 'handlerId',
+        origin: 'MH_CLIENT_ID',
+        reason: 'is not usable as a handler id: set MH_HANDLER_ID',
+      },
+    ]);
+  for (const url of config.meetingControllerUrls) {
+    if (!['http:', 'https:'].includes(URL.parse(url)?.protocol ?? ''))
+      throw ConfigError.invalid([
+        {
+          key: 'meetingControllerUrls',
+          origin: 'MH_MEETING_CONTROLLER_URL',
+          reason: `not an http(s) URL: ${url}`,
+        },
+      ]);
+  }
+  return config;
 }

@@ -31,10 +31,12 @@ function codeOf(code: MediaErrorCode): Code {
   }
 }
 
-function toConnect(error: unknown): ConnectError {
+function toConnect(error: unknown, onInternalError?: (error: unknown) => void): ConnectError {
   if (isMediaError(error))
     return new ConnectError(error.message, codeOf(error.code), { 'x-error-code': error.code });
   if (error instanceof ConnectError) return error;
+  // The caller learns only that it failed; the handler's log has what failed.
+  onInternalError?.(error);
   return new ConnectError('internal error', Code.Internal);
 }
 
@@ -45,6 +47,8 @@ function toConnect(error: unknown): ConnectError {
 export function mediaHandlerRoutes(
   core: MediaHandlerCore,
   tokens: ServiceTokenVerifier,
+  /** Called with every error that is not one of ours (answered as a bare `internal error`). */
+  onInternalError?: (error: unknown) => void,
 ): (router: ConnectRouter) => void {
   const authorize = async (ctx: HandlerContext): Promise<void> => {
     const header = ctx.requestHeader.get('authorization') ?? '';
@@ -59,7 +63,7 @@ export function mediaHandlerRoutes(
         await authorize(ctx);
         return await fn(req, ctx);
       } catch (error) {
-        throw toConnect(error);
+        throw toConnect(error, onInternalError);
       }
     };
   return (router) => {

@@ -89,6 +89,7 @@ export class MeetingControllerLink {
 
   async #beat(): Promise<void> {
     if (this.#state.state === 'closed') return;
+    let failed = false;
     try {
       if (this.#state.state === 'unregistered') await this.#register();
       const core = this.#o.core;
@@ -101,7 +102,12 @@ export class MeetingControllerLink {
         },
         { signal: this.#abort.signal, timeoutMs: 3000 },
       );
-      if (hb.reregister) this.#state = { state: 'unregistered' };
+      if (hb.reregister) {
+        // The controller restarted and lost us: register again now, not a heartbeat later (until it knows this
+        // handler, it assigns nobody here and its participants have no standby).
+        this.#state = { state: 'unregistered' };
+        await this.#register();
+      }
       const byMeeting = new Map<string, ReturnType<MediaHandlerCore['telemetry']>>();
       for (const t of core.telemetry()) {
         const meeting = core.meetingOf(t.participantId) ?? '';
@@ -122,16 +128,19 @@ export class MeetingControllerLink {
     } catch (error) {
       if (this.#isClosed()) return;
       this.failures++;
+      failed = true;
       this.#o.logger.warn(
         { err: error instanceof Error ? error.message : String(error) },
         'meeting controller unreachable',
       );
     }
     if (this.#isClosed()) return;
+    // After a failure (the controller restarting, say) try again within a second: it answers `reregister` as soon
+    // as it is back, and the sooner this handler is registered again, the sooner joins get a standby here.
     const interval =
-      this.#state.state === 'registered'
+      this.#state.state === 'registered' && !failed
         ? this.#state.intervalMs
-        : Math.min(this.#o.heartbeatIntervalMs, 2000);
+        : Math.min(this.#o.heartbeatIntervalMs, failed ? 1000 : 2000);
     this.#timer = setTimeout(() => void this.#beat(), interval);
     this.#timer.unref();
   }

@@ -8,9 +8,11 @@ import { asHandlerId } from '../ids.ts';
 export const MH_WRITE_SCOPE = formatScope({ principal: 'service', operation: 'write', component: 'mh' });
 
 /**
- * A cascade credential names the dialing handler and carries a service JWT: `cascade:<handler id>:<jwt>`. The JWT
- * (from the Meeting Controller that commanded the cascade, or the dialer's own) proves the dialer is a trusted
- * service; the handler id says which peer the link is, for routes that name it.
+ * A cascade credential names the dialing handler and carries that handler's own service JWT:
+ * `cascade:<handler id>:<jwt>`. The JWT proves the dialer is a trusted service holding `service.write.mh`, and its
+ * subject must be the handler id it claims: the link is filed under that id (routes to that handler use it, and a
+ * new link replaces an old one of the same id), so a token of one service must not speak for another handler.
+ * A handler's id is therefore its service client's id (MH_HANDLER_ID defaults to MH_CLIENT_ID).
  */
 const CASCADE_CREDENTIAL = /^cascade:([A-Za-z0-9._-]{1,64}):([\x21-\x7e]{1,8192})$/;
 
@@ -39,7 +41,12 @@ export function jwtServiceTokens(options: {
       try {
         const claims = await verifier.verify(jwt, { requiredScopes: [MH_WRITE_SCOPE], signal });
         if (claims.principal !== 'service') throw MediaError.unauthorized('not a service token');
-        return { handlerId: asHandlerId(cascade?.[1] ?? claims.subject) };
+        const claimed = cascade?.[1];
+        if (claimed !== undefined && claimed !== claims.subject)
+          throw MediaError.unauthorized(
+            `cascade credential for handler ${claimed} carries another service's token`,
+          );
+        return { handlerId: asHandlerId(claims.subject) };
       } catch (error) {
         if (isMediaError(error)) throw error;
         throw MediaError.unauthorized(error instanceof Error ? error.message : 'invalid service token');

@@ -17,7 +17,14 @@ import type { BidirectionalStream } from '@darktower/transport';
 /** What arrives on a media control channel, whichever side of it we are. */
 export type ControlEvent =
   | { kind: 'keyframeRequest'; streamId: string }
-  | { kind: 'feedback'; streamId: string; bandwidthBps: number; packetLoss: number; rttMs: number }
+  | {
+      kind: 'feedback';
+      streamId: string;
+      bandwidthBps: number;
+      packetLoss: number;
+      rttMs: number;
+      preferredLayerId: string;
+    }
   | { kind: 'ignored' };
 
 export interface Announcement {
@@ -84,6 +91,7 @@ export class ServerControlPort implements ControlPort {
             bandwidthBps: Number(kind.value.estimatedBandwidthBps),
             packetLoss: kind.value.packetLoss,
             rttMs: kind.value.rttMs,
+            preferredLayerId: kind.value.preferredLayerId.slice(0, 64),
           };
           break;
         case 'auth':

@@ -11,6 +11,7 @@ import {
   parseFourCC,
   parseStreamId,
   randomStreamId,
+  RegisterParticipantRequestSchema,
   RouteMediaRequestSchema,
   StreamType,
   type FrameHeader,
@@ -163,6 +164,33 @@ describe('hostile input closes only what it touched', () => {
     assert.equal(await resetCode(p.closed), 0x02);
     const q = await a.publish(randomStreamId(), StreamType.VIDEO_CAMERA, 'vp09');
     assert.equal(await resetCode(q.closed), 0x02);
+    await stillWorks();
+    core.close();
+  });
+
+  test('a stream the controller withdrew (unpublished): it ends with 0x02 and cannot be published again', async () => {
+    const { core, a, b, alice, stillWorks } = await setup();
+    const p = await a.publish(alice.video, StreamType.VIDEO_CAMERA, 'vp09');
+    await p.send(randomBytes(10), true);
+    await until(() => b.frames(alice.video).length === 1, 'the video to flow');
+    // What the Meeting Controller does on UnpublishStream: register the participant again with what is left.
+    core.registerParticipant(
+      create(RegisterParticipantRequestSchema, {
+        participant: {
+          participantId: 'alice',
+          meetingId: 'm1',
+          streams: [{ streamId: alice.audio, streamType: StreamType.AUDIO, metadata: { codec: 'opus' } }],
+        },
+      }),
+    );
+    assert.equal(await resetCode(p.closed), 0x02);
+    const again = await a.publish(alice.video, StreamType.VIDEO_CAMERA, 'vp09');
+    assert.equal(await resetCode(again.closed), 0x02);
+    assert.equal(
+      b.frames(alice.video).length,
+      1,
+      'nothing more of the withdrawn stream reached the subscriber',
+    );
     await stillWorks();
     core.close();
   });

@@ -25,7 +25,7 @@ import { isMediaError, MediaError, WIRE_CODE } from '../errors.ts';
 import type { HandlerId, ParticipantId, StreamId } from '../ids.ts';
 import type { ConnectionGrant } from '../core/token-store.ts';
 import type { ControlPort } from './control-port.ts';
-import { DatagramSink } from './datagram-sink.ts';
+import { BatchedDatagramOut, DatagramSink, WriterDatagramOut, type DatagramOut } from './datagram-sink.ts';
 import { toForwardFrame } from './frame-from-wire.ts';
 import { StreamSink } from './stream-sink.ts';
 
@@ -37,8 +37,13 @@ export type Peer =
 export interface ConnectionLimits {
   /** Largest frame payload accepted on ingest. */
   maxPayloadLength: number;
-  /** Concurrent ingest streams per session. */
+  /** Concurrent ingest streams per participant session. */
   maxIngestStreams: number;
+  /**
+   * Concurrent ingest streams on a cascade link (default: maxIngestStreams). One link carries the relayed streams
+   * of every meeting the two handlers share, so it needs far more than one participant.
+   */
+  maxCascadeIngestStreams?: number;
   /** Datagrams accepted per second per session (token bucket, burst = one second's worth); the rest are dropped. */
   datagramsPerSecond: number;
   /** Send forwarded audio as datagrams (else on unidirectional streams). */
@@ -83,14 +88,18 @@ export class MediaConnection implements EgressEndpoint, PublisherHandle {
   readonly closed: Promise<void>;
 
   readonly #session: Session;
+  #seen = -1;
+  #heardAt = 0;
   readonly #control: ControlPort;
   readonly #forwarder: Forwarder;
   readonly #clock: Clock;
   readonly #limits: ConnectionLimits;
   readonly #published = new Set<StreamId>();
+  /** The open ingest stream of each published stream id (to end it when the controller withdraws the id). */
+  readonly #ingestReaders = new Map<StreamId, ReadableStreamDefaultReader<Uint8Array>>();
   readonly #announced = new Set<string>();
   readonly #feedback = new Map<string, SubscriberQuality>();
-  #datagramWriter: WritableStreamDefaultWriter<Uint8Array> | undefined;
+  #datagramPath: DatagramOut | undefined;
   #ingestStreams = 0;
   #tokens: number;
   #tokensAt: number;
@@ -121,6 +130,22 @@ export class MediaConnection implements EgressEndpoint, PublisherHandle {
     });
   }
 
+  /** When anything last arrived from the peer (packets of any kind, acknowledgements and keep-alives included). */
+  get heardAt(): number {
+    this.noteTraffic();
+    return this.#heardAt;
+  }
+
+  /** Samples the session's receive counters: when they moved since the last sample, the peer was heard from now. */
+  noteTraffic(): void {
+    const s = this.#session.stats();
+    const seen = s.packetsReceived + s.bytesReceived;
+    if (seen !== this.#seen) {
+      this.#seen = seen;
+      this.#heardAt = this.#clock.now();
+    }
+  }
+
   get origin(): 'client' | 'cascade' {
     return this.peer.kind === 'participant' ? 'client' : 'cascade';
   }
@@ -137,6 +162,15 @@ export class MediaConnection implements EgressEndpoint, PublisherHandle {
     void this.#acceptStreams();
     void this.#readDatagrams();
     void this.#readControl();
+  }
+
+  /**
+   * Replaced by a new session of the same peer: leaves the forwarder now (so the successor can attach at once; the
+   * QUIC close completes later), then closes.
+   */
+  retire(code: number = WIRE_CODE.NO_ERROR, reason = ''): void {
+    this.#teardown();
+    this.close(code, reason);
   }
 
   close(code: number = WIRE_CODE.NO_ERROR, reason = ''): void {
@@ -164,10 +198,7 @@ export class MediaConnection implements EgressEndpoint, PublisherHandle {
       codec: spec.source.codec,
     });
     this.#announced.add(spec.forwardedId);
-    if (datagram) {
-      const writer = (this.#datagramWriter ??= this.#session.datagrams.writable.getWriter());
-      return new DatagramSink(writer, this.#session.datagrams.maxDatagramSize);
-    }
+    if (datagram) return new DatagramSink(this.#datagramOut(), this.#session.datagrams.maxDatagramSize);
     const header: StreamHeader = {
       streamType: spec.source.streamType,
       streamId: spec.forwardedId as string as StreamHeader['streamId'],
@@ -192,6 +223,42 @@ export class MediaConnection implements EgressEndpoint, PublisherHandle {
   }
 
   // ---- ingest -----------------------------------------------------------------------------------------------
+
+  /**
+   * The controller withdrew streams from this publisher (it unpublished them): their open ingest streams end now
+   * with 0x02, like a stream that was never assigned, and they cannot be published again on this session.
+   */
+  revokeUnassigned(): void {
+    for (const [streamId, reader] of this.#ingestReaders) {
+      if (this.#mayPublish(streamId)) continue;
+      this.#ingestReaders.delete(streamId);
+      void reader
+        .cancel(streamError(MediaResetCode.AuthenticationFailed, `stream ${streamId} was unpublished`))
+        .catch(() => undefined);
+    }
+  }
+
+  /** PublisherHandle: the forwarder gave this relayed stream to another link or its publisher; ingest here ends. */
+  relinquish(streamId: StreamId): void {
+    this.#published.delete(streamId);
+    const reader = this.#ingestReaders.get(streamId);
+    if (reader === undefined) return;
+    this.#ingestReaders.delete(streamId);
+    void reader
+      .cancel(streamError(MediaResetCode.NoError, `stream ${streamId} now arrives over another link`))
+      .catch(() => undefined);
+  }
+
+  /** One datagram path per session, shared by its datagram outputs: batched where the transport can. */
+  #datagramOut(): DatagramOut {
+    if (this.#datagramPath !== undefined) return this.#datagramPath;
+    const session = this.#session;
+    this.#datagramPath =
+      session.sendDatagrams === undefined
+        ? new WriterDatagramOut(session.datagrams.writable.getWriter())
+        : new BatchedDatagramOut(session as Session & { sendDatagrams(batch: readonly Uint8Array[]): void });
+    return this.#datagramPath;
+  }
 
   #mayPublish(streamId: StreamId): boolean {
     if (this.peer.kind === 'cascade') return true;
@@ -222,7 +289,11 @@ export class MediaConnection implements EgressEndpoint, PublisherHandle {
       for (;;) {
         const { done, value } = await reader.read();
         if (done) return;
-        if (this.#ingestStreams >= this.#limits.maxIngestStreams) {
+        const max =
+          this.peer.kind === 'cascade'
+            ? (this.#limits.maxCascadeIngestStreams ?? this.#limits.maxIngestStreams)
+            : this.#limits.maxIngestStreams;
+        if (this.#ingestStreams >= max) {
           this.counters.streamsRejected++;
           void value
             .cancel(streamError(MediaResetCode.QuotaExceeded, 'too many media streams'))
@@ -253,6 +324,7 @@ export class MediaConnection implements EgressEndpoint, PublisherHandle {
         for (const event of parser.push(value)) {
           if (event.kind === 'header') {
             streamId = this.#registerPublisher(event.header);
+            this.#ingestReaders.set(streamId, reader);
             continue;
           }
           this.counters.framesIngested++;
@@ -272,8 +344,10 @@ export class MediaConnection implements EgressEndpoint, PublisherHandle {
     } finally {
       this.#ingestStreams--;
       reader.releaseLock();
+      if (streamId !== undefined && this.#ingestReaders.get(streamId) === reader)
+        this.#ingestReaders.delete(streamId);
       if (streamId !== undefined && this.#published.delete(streamId))
-        this.#forwarder.removePublisher(streamId);
+        this.#forwarder.removePublisher(streamId, this);
     }
   }
 
@@ -296,6 +370,17 @@ export class MediaConnection implements EgressEndpoint, PublisherHandle {
   }
 
   async #readDatagrams(): Promise<void> {
+    // The transport's batched fast path when it has one (QUIC): every datagram of an event-loop turn in one call.
+    const onDatagrams = this.#session.onDatagrams?.bind(this.#session);
+    if (onDatagrams !== undefined) {
+      const off = onDatagrams((batch) => {
+        if (this.#closing) return;
+        for (const datagram of batch) this.#onDatagram(datagram);
+      });
+      await this.#session.closed.catch(() => undefined);
+      off();
+      return;
+    }
     const reader = this.#session.datagrams.readable.getReader();
     try {
       for (;;) {
@@ -329,23 +414,25 @@ export class MediaConnection implements EgressEndpoint, PublisherHandle {
       return;
     }
     if (!this.#published.has(streamId)) {
-      if (this.#forwarder.isPublished(streamId)) {
-        this.counters.datagramsInvalid++; // someone else publishes this id
-        return;
-      }
       const codec =
         this.peer.kind === 'participant' ? (this.peer.grant.codecs?.get(streamId) ?? 'opus') : 'opus';
-      this.#forwarder.addPublisher(
-        {
-          streamId,
-          media: 'audio',
-          streamType: StreamType.AUDIO,
-          codec,
-          publisherId: this.peer.kind === 'participant' ? this.peer.participantId : undefined,
-        },
-        this.origin,
-        this,
-      );
+      try {
+        // Refused when someone else publishes this id (a relayed stream moves to this link: see addPublisher).
+        this.#forwarder.addPublisher(
+          {
+            streamId,
+            media: 'audio',
+            streamType: StreamType.AUDIO,
+            codec,
+            publisherId: this.peer.kind === 'participant' ? this.peer.participantId : undefined,
+          },
+          this.origin,
+          this,
+        );
+      } catch {
+        this.counters.datagramsInvalid++;
+        return;
+      }
       this.#published.add(streamId);
     }
     this.counters.framesIngested++;
@@ -370,7 +457,8 @@ export class MediaConnection implements EgressEndpoint, PublisherHandle {
         switch (event.kind) {
           case 'keyframeRequest': {
             const id = tryParseStreamId(event.streamId);
-            if (id !== undefined) this.#forwarder.requestKeyframe(id as string as StreamId);
+            // A simulcast group (or our slot) id is mapped to the layer we are sent by the forwarder.
+            if (id !== undefined) this.#forwarder.requestKeyframe(id as string as StreamId, this.destination);
             break;
           }
           case 'feedback': {
@@ -378,8 +466,22 @@ export class MediaConnection implements EgressEndpoint, PublisherHandle {
               this.#forwarder.setAvailableBandwidth(this.destination, event.bandwidthBps);
             }
             const id = tryParseStreamId(event.streamId);
-            // Kept for the controller (StreamQualityUpdate); bounded, latest per stream.
-            if (id !== undefined && (this.#feedback.has(id) || this.#feedback.size < MAX_FEEDBACK_STREAMS)) {
+            // Every feedback carries the field: empty means "as before" (periodic reports must not lift a cap);
+            // a layer id the group does not have (e.g. "*") lifts it.
+            if (id !== undefined && event.preferredLayerId !== '') {
+              this.#forwarder.setPreferredLayer(
+                this.destination,
+                id as string as StreamId,
+                event.preferredLayerId,
+              );
+            }
+            // Kept for the controller (StreamQualityUpdate); bounded, latest per stream. A message without a
+            // bandwidth (only a preferred layer) says nothing about quality.
+            if (
+              id !== undefined &&
+              event.bandwidthBps > 0 &&
+              (this.#feedback.has(id) || this.#feedback.size < MAX_FEEDBACK_STREAMS)
+            ) {
               this.#feedback.set(id, {
                 availableBitrate: Math.min(Math.max(0, Math.round(event.bandwidthBps)), 0xffff_ffff),
                 packetLoss: Number.isFinite(event.packetLoss)
@@ -411,8 +513,8 @@ export class MediaConnection implements EgressEndpoint, PublisherHandle {
   #teardown(): void {
     if (this.#closing) return;
     this.#closing = true;
-    this.#forwarder.detach(this.destination);
-    for (const id of this.#published) this.#forwarder.removePublisher(id);
+    this.#forwarder.detach(this.destination, this);
+    for (const id of this.#published) this.#forwarder.removePublisher(id, this);
     this.#published.clear();
     this.#control.close();
   }

@@ -1,4 +1,5 @@
 import { encodeStreamHeader, FRAME_HEADER_BYTES, type StreamHeader } from '@darktower/protocol';
+import { writeNow } from '@darktower/transport';
 import type { FrameSink } from '../core/frame.ts';
 
 const MAX_INFLIGHT_WRITES = 32;
@@ -11,6 +12,7 @@ const MAX_INFLIGHT_WRITES = 32;
 export class StreamSink implements FrameSink {
   readonly #opening: Promise<void>;
   #writer: WritableStreamDefaultWriter<Uint8Array> | undefined;
+  #writable: WritableStream<Uint8Array> | undefined;
   #failure: unknown;
   #closed = false;
   #inflight = 0;
@@ -20,11 +22,12 @@ export class StreamSink implements FrameSink {
     this.#opening = open().then((writable) => {
       const writer = writable.getWriter();
       this.#writer = writer;
+      this.#writable = writable;
       if (this.#closed) {
         writer.close().catch(this.#fail);
         return;
       }
-      writer.write(encodeStreamHeader(header)).catch(this.#fail);
+      this.#send(writer, encodeStreamHeader(header));
     });
     this.#opening.catch(this.#fail);
   }
@@ -34,10 +37,10 @@ export class StreamSink implements FrameSink {
       throw this.#failure instanceof Error ? this.#failure : new Error('stream failed');
     const writer = this.#writer;
     if (writer === undefined) return this.#opening.then(() => this.write(wire, header));
-    if (header === undefined) this.#send(writer, wire);
+    if (header === undefined) this.#put(writer, wire);
     else {
-      this.#send(writer, header);
-      this.#send(writer, wire.subarray(FRAME_HEADER_BYTES));
+      this.#put(writer, header);
+      this.#put(writer, wire.subarray(FRAME_HEADER_BYTES));
     }
     // A few writes may be in flight (the transport takes them per event-loop turn); beyond that the output waits
     // and its own bounded queue, with the drop policy, takes over.
@@ -46,13 +49,28 @@ export class StreamSink implements FrameSink {
     }
   }
 
+  /**
+   * One chunk out. With nothing pending on the writer, the transport's synchronous write takes what it can (QUIC:
+   * no promise per frame); the rest, and everything while writes are pending, goes through the writer in order.
+   */
+  #put(writer: WritableStreamDefaultWriter<Uint8Array>, chunk: Uint8Array): void {
+    if (this.#inflight === 0 && this.#writable !== undefined) {
+      const n = writeNow(this.#writable, chunk);
+      if (n === chunk.length) return;
+      if (n !== undefined && n > 0) chunk = chunk.subarray(n);
+    }
+    this.#send(writer, chunk);
+  }
+
   #send(writer: WritableStreamDefaultWriter<Uint8Array>, chunk: Uint8Array): void {
     this.#inflight++;
-    writer.write(chunk).then(this.#settled, (error: unknown) => {
-      this.#fail(error);
-      this.#settled();
-    });
+    writer.write(chunk).then(this.#settled, this.#writeFailed);
   }
+
+  readonly #writeFailed = (error: unknown): void => {
+    this.#fail(error);
+    this.#settled();
+  };
 
   readonly #settled = (): void => {
     this.#inflight--;
