@@ -57,6 +57,11 @@ export const meetingConfigSchema = {
     protocols: ['redis:', 'rediss:'],
     doc: 'meeting state shared by controllers; unset = in process (one controller)',
   }),
+  redisCluster: field.bool({
+    env: 'REDIS_CLUSTER',
+    default: false,
+    doc: 'REDIS_URL is a seed node of a Redis Cluster (the other nodes are discovered)',
+  }),
   redisPrefix: field.string({ env: 'MC_REDIS_PREFIX', default: 'dt:mc:', maxLength: 64 }),
   gcRpcUrl: field.url({
     env: 'GC_RPC_URL',
@@ -102,6 +107,27 @@ export const meetingConfigSchema = {
   rpcAudience: field.string({ env: 'AUTH_AUDIENCE', default: 'darktower', minLength: 1 }),
   maxMeetings: field.int({ env: 'MC_MAX_MEETINGS', default: 1000, min: 1, max: 1_000_000 }),
   maxParticipants: field.int({ env: 'MC_MAX_PARTICIPANTS', default: 100, min: 1, max: 10_000 }),
+  handlerMeetingCap: field.int({
+    env: 'MC_MEETING_PARTICIPANTS_PER_HANDLER',
+    default: 0,
+    min: 0,
+    max: 10_000,
+    doc: 'participants of one meeting per media handler before the meeting spreads (cascading); 0 = by load only',
+  }),
+  maxConnections: field.int({
+    env: 'MC_MAX_CONNECTIONS',
+    default: 10_000,
+    min: 1,
+    max: 1_000_000,
+    doc: 'signaling connections per transport (QUIC, WebSocket)',
+  }),
+  maxConnectionsPerIp: field.int({
+    env: 'MC_MAX_CONNECTIONS_PER_IP',
+    default: 64,
+    min: 1,
+    max: 1_000_000,
+    doc: 'signaling connections from one address (raise behind a NAT or load balancer, and for load tests)',
+  }),
   maxMessageSize: field.int({ env: 'MC_MAX_MESSAGE_SIZE', default: 65_536, min: 1024, max: 1_048_576 }),
   rateLimitPerMinute: field.int({ env: 'MC_RATE_LIMIT_PER_MINUTE', default: 1000, min: 1, max: 1_000_000 }),
   heartbeatInterval: field.duration({
@@ -112,6 +138,20 @@ export const meetingConfigSchema = {
   }),
   sessionTtl: field.duration({ env: 'MC_SESSION_TTL', default: '5m', min: '1s', max: '1h' }),
   handlerTimeout: field.duration({ env: 'MC_HANDLER_TIMEOUT', default: '15s', min: '300ms', max: '10m' }),
+  handlerProbeInterval: field.duration({
+    env: 'MC_HANDLER_PROBE_INTERVAL',
+    default: '200ms',
+    min: '20ms',
+    max: '1m',
+    doc: 'how often each media handler is health-checked (a refused connection fails it over at once)',
+  }),
+  handlerProbeTimeout: field.duration({
+    env: 'MC_HANDLER_PROBE_TIMEOUT',
+    default: '500ms',
+    min: '20ms',
+    max: '1m',
+    doc: 'a health check unanswered this long counts as a miss; 3 misses in a row fail the handler over',
+  }),
   speakerInterval: field.duration({
     env: 'MC_SPEAKER_INTERVAL',
     default: '250ms',

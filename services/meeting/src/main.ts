@@ -1,5 +1,11 @@
 // Runs the Meeting Controller as its own process: `node --conditions=source --import tsx services/meeting/src/main.ts`.
-import { installGracefulShutdown, isConfigError } from '@darktower/service-kit';
+import {
+  createLogger,
+  createTracing,
+  installGracefulShutdown,
+  isConfigError,
+  traceExporterFromEnv,
+} from '@darktower/service-kit';
 import { loadMeetingConfig, type MeetingConfig } from './config.ts';
 import { buildMeetingController } from './meeting-controller.ts';
 
@@ -14,10 +20,20 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const mc = await buildMeetingController(config);
+  // OTEL_TRACES_EXPORTER (none by default, console, file with OTEL_TRACES_FILE, otlp with OTEL_EXPORTER_OTLP_*).
+  const tracing = createTracing({ serviceName: 'mc-service', ...traceExporterFromEnv(process.env) });
+  const logger = createLogger({
+    component: 'mc-service',
+    level: config.logLevel,
+    traceIds: () => tracing.activeIds(),
+  });
+  const mc = await buildMeetingController(config, { logger, tracing });
   installGracefulShutdown({
     logger: mc.logger,
-    steps: [{ name: 'meeting-controller', run: () => mc.close('signal') }],
+    steps: [
+      { name: 'meeting-controller', run: () => mc.close('signal') },
+      { name: 'tracing', run: () => tracing.close() },
+    ],
   });
   const addresses = await mc.listen();
   // One line a supervisor (or `darktower dev`) can read to find the endpoints and the dev certificate hash.

@@ -10,9 +10,13 @@ import { connectNodeAdapter } from '@connectrpc/connect-node';
 import { Code, ConnectError } from '@connectrpc/connect';
 import { createTokenVerifier, formatScope } from '@darktower/auth-verifier';
 import {
+  clientTraceInterceptor,
   createLogger,
   createMetrics,
   createOpsServer,
+  createTracing,
+  serverTraceInterceptor,
+  type Tracing,
   type Logger,
   type Metrics,
   type OpsServer,
@@ -27,7 +31,9 @@ import {
 import type { MeetingConfig } from './config.ts';
 import { HandlerId, MeetingId, systemClock, type Clock } from './ids.ts';
 import { createMeetingMetrics } from './meeting-metrics.ts';
+import { HandlerProbe, httpProbe } from './routing/handler-probe.ts';
 import { HandlerRegistry } from './routing/handler-registry.ts';
+import { defaultAssignmentOptions } from './routing/assign-handlers.ts';
 import { ConnectMediaGateway } from './rpc/connect-media-gateway.ts';
 import { GlobalControllerLink } from './rpc/global-controller-link.ts';
 import { meetingControllerRoutes } from './rpc/meeting-controller-rpc.ts';
@@ -63,6 +69,8 @@ export interface MeetingControllerOverrides {
   readonly store?: MeetingStore;
   readonly media?: MediaHandlerGateway;
   readonly verifier?: JoinTokenVerifier;
+  /** Spans of the join flow and the RPCs (main.ts: from OTEL_TRACES_EXPORTER); default: ids only, no export. */
+  readonly tracing?: Tracing;
 }
 
 export async function buildMeetingController(
@@ -71,22 +79,34 @@ export async function buildMeetingController(
 ): Promise<MeetingController> {
   const controllerId = config.controllerId ?? `mc-${randomUUID()}`;
   const clock = overrides.clock ?? systemClock;
-  const logger = overrides.logger ?? createLogger({ component: 'mc-service', level: config.logLevel });
+  const tracing = overrides.tracing ?? createTracing({ serviceName: 'mc-service', exporter: 'none' });
+  const logger =
+    overrides.logger ??
+    createLogger({ component: 'mc-service', level: config.logLevel, traceIds: () => tracing.activeIds() });
   const metrics = createMetrics({
     prefix: 'dt_mc_',
     defaultLabels: { region: config.region },
     processMetrics: true,
   });
-  const meetingMetrics = createMeetingMetrics(metrics);
   const opened =
     overrides.store === undefined
-      ? await openMeetingStore({ url: config.redisUrl, prefix: config.redisPrefix, clock })
+      ? await openMeetingStore({
+          url: config.redisUrl,
+          cluster: config.redisCluster,
+          prefix: config.redisPrefix,
+          clock,
+        })
       : { store: overrides.store };
   const store = opened.store;
   const handlers = new HandlerRegistry(clock, config.handlerTimeout);
+  const meetingMetrics = createMeetingMetrics(metrics, () => handlers.list());
   const serviceToken = outgoingServiceToken(config);
   const media =
-    overrides.media ?? new ConnectMediaGateway(handlers, serviceToken === undefined ? {} : { serviceToken });
+    overrides.media ??
+    new ConnectMediaGateway(handlers, {
+      interceptors: [clientTraceInterceptor(tracing)],
+      ...(serviceToken === undefined ? {} : { serviceToken }),
+    });
   const verifier =
     overrides.verifier ??
     createJoinTokenVerifier({ jwksUrl: config.joinTokenJwksUrl, issuer: config.joinTokenIssuers });
@@ -98,12 +118,19 @@ export async function buildMeetingController(
     handlers,
     verifier,
     log: logger,
+    tracing,
     metrics: meetingMetrics,
     ...(opened.bus === undefined ? {} : { bus: opened.bus }),
     roomOptions: {
       sessionTtlMs: config.sessionTtl,
       heartbeatIntervalMs: config.heartbeatInterval,
       defaultMaxParticipants: config.maxParticipants,
+      assignment: {
+        ...defaultAssignmentOptions,
+        ...(config.handlerMeetingCap > 0
+          ? { maxMeetingParticipantsPerHandler: config.handlerMeetingCap }
+          : {}),
+      },
     },
     connectionOptions: { maxMessageSize: config.maxMessageSize, rateLimit: config.rateLimitPerMinute },
   });
@@ -154,6 +181,22 @@ export async function buildMeetingController(
     };
   })();
 
+  // Health checks between heartbeats: a dead handler is failed over within a few hundred ms, not a heartbeat timeout.
+  const probe = new HandlerProbe({
+    registry: handlers,
+    probe: httpProbe,
+    intervalMs: config.handlerProbeInterval,
+    timeoutMs: config.handlerProbeTimeout,
+    missesToFail: 3,
+    onFailed: (failed) => {
+      for (const h of failed) lastUnhealthy.add(h);
+      logger.warn({ handlers: [...failed] }, 'media handlers failed their health check');
+      service.handlersFailed(failed).catch((error: unknown) => {
+        logger.error({ err: error }, 'media handler failover failed');
+      });
+    },
+  });
+
   let lastUnhealthy = new Set<string>();
   async function sweep(): Promise<void> {
     const unhealthy = new Set(
@@ -180,11 +223,22 @@ export async function buildMeetingController(
           }
         : ('dev' as const);
     await service.start();
-    quic = createWebTransportServer({ host: config.host, port: config.port, cert, onSession });
+    quic = createWebTransportServer({
+      host: config.host,
+      port: config.port,
+      cert,
+      onSession,
+      limits: { maxConnections: config.maxConnections, maxConnectionsPerIp: config.maxConnectionsPerIp },
+    });
     const q = await quic.listen();
     const signalingUrl = config.publicUrl ?? `https://${urlHost(q.host)}:${q.port}`;
 
-    ws = createWebSocketSessionServer({ onRequest: () => ({ accept: true }), onSession });
+    ws = createWebSocketSessionServer({
+      onRequest: () => ({ accept: true }),
+      onSession,
+      maxConnections: config.maxConnections,
+      maxConnectionsPerIp: config.maxConnectionsPerIp,
+    });
     const w = await ws.listen(config.wsPort, config.host);
 
     const handler = connectNodeAdapter({
@@ -196,6 +250,7 @@ export async function buildMeetingController(
         ...(rpcAuth === undefined ? {} : { authenticate: rpcAuth }),
         log: logger,
       }),
+      interceptors: [serverTraceInterceptor(tracing)],
     });
     const rpcServer = http.createServer(handler);
     rpc = rpcServer;
@@ -273,6 +328,8 @@ export async function buildMeetingController(
         });
     }, config.sweepInterval);
 
+    probe.start();
+
     speakerTimer = setInterval(() => {
       evaluating ??= service.evaluateSpeakers().finally(() => {
         evaluating = undefined;
@@ -298,6 +355,7 @@ export async function buildMeetingController(
       ops?.drain();
       clearInterval(sweepTimer);
       clearInterval(speakerTimer);
+      await probe.close();
       await sweeping;
       await evaluating;
       await gc?.close();
@@ -316,6 +374,7 @@ export async function buildMeetingController(
       }
       await ops?.close();
       await store.close();
+      if (overrides.tracing === undefined) await tracing.close();
       resolveClosed();
     })();
     return closing;

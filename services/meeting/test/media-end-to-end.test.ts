@@ -20,6 +20,7 @@ import {
   startMediaHandler,
   type MediaHandlerProcess,
   type RealAuth,
+  type ServiceClient,
 } from './support/real-stack.ts';
 
 describe('participants exchange media through the real controller and media handlers', () => {
@@ -28,14 +29,24 @@ describe('participants exchange media through the real controller and media hand
   let mc: MeetingController;
   let signalingUrl: string;
   let signalingHash: Uint8Array;
+  let mcOps = '';
   const handlers: MediaHandlerProcess[] = [];
   const bots: { close(): unknown }[] = [];
+  let mh1 = '';
+  let mh2 = '';
 
   before(async () => {
     auth = await startAuth();
     issuer = await JoinTokenIssuer.start();
     const mcClient = await auth.register('e2e-meeting', ['service.write.gc', 'service.write.mh']);
-    const mhClient = await auth.register('e2e-media', ['service.write.mc', 'service.write.mh']);
+    // One service client per handler: a handler's id is its client id (cascade peers check the token's subject).
+    // Sorted: on equal load the controller picks the smaller id first, which must be the one-participant handler.
+    const [c1, c2] = [
+      await auth.register('e2e-media-1', ['service.write.mc', 'service.write.mh']),
+      await auth.register('e2e-media-2', ['service.write.mc', 'service.write.mh']),
+    ].sort((a, b) => (a.clientId < b.clientId ? -1 : 1)) as [ServiceClient, ServiceClient];
+    mh1 = c1.clientId;
+    mh2 = c2.clientId;
     mc = await buildMeetingController(
       loadMeetingConfig({
         env: {
@@ -58,17 +69,18 @@ describe('participants exchange media through the real controller and media hand
     const addresses = await mc.listen();
     signalingUrl = addresses.signaling.url;
     signalingHash = addresses.certificateHash;
-    const mhEnv = {
+    mcOps = addresses.ops.url;
+    const mhEnv = (c: ServiceClient) => ({
       ...auth.env,
-      MH_CLIENT_ID: mhClient.clientId,
-      MH_CLIENT_SECRET: mhClient.clientSecret,
+      MH_CLIENT_ID: c.clientId,
+      MH_CLIENT_SECRET: c.clientSecret,
       MH_MEETING_CONTROLLER_URL: addresses.rpc.url,
-    };
-    // mh-1 takes one participant: the first joiner lands there, everyone after on mh-2 (cascade).
+    });
+    // mh1 takes one participant: the first joiner lands there, everyone after on mh2 (cascade).
     handlers.push(
       ...(await Promise.all([
-        startMediaHandler('mh-1', { ...mhEnv, MH_MAX_PARTICIPANTS: '1' }),
-        startMediaHandler('mh-2', mhEnv),
+        startMediaHandler(mh1, { ...mhEnv(c1), MH_MAX_PARTICIPANTS: '1' }),
+        startMediaHandler(mh2, mhEnv(c2)),
       ])),
     );
     // Ready = registered with the controller (over RPC, with a token from the Auth Controller).
@@ -161,12 +173,12 @@ describe('participants exchange media through the real controller and media hand
 
   test('across two media handlers, through the cascade the controller sets up', async () => {
     const where = await exchange(randomUUID());
-    assert.deepEqual(where, { publisher: 'mh-1', subscriber: 'mh-2' });
+    assert.deepEqual(where, { publisher: mh1, subscriber: mh2 });
   });
 
   test('on one media handler', async () => {
     const where = await exchange(randomUUID());
-    assert.deepEqual(where, { publisher: 'mh-2', subscriber: 'mh-2' });
+    assert.deepEqual(where, { publisher: mh2, subscriber: mh2 });
   });
 
   test('a late subscriber: the handler asks the publisher for a key frame and delivers from it', async () => {
@@ -311,6 +323,12 @@ describe('participants exchange media through the real controller and media hand
       stop.abort();
       await sender;
     }
+  });
+
+  test("the controller's /metrics counts the media handlers registered with it, by health", async () => {
+    const text = await (await fetch(`${mcOps}/metrics`)).text();
+    assert.match(text, /^dt_mc_media_handlers\{health="healthy",region="[^"]*"\} 2$/m);
+    assert.match(text, /^dt_mc_media_handlers\{health="unhealthy",region="[^"]*"\} 0$/m);
   });
 
   test('media handlers refuse RPC without a valid service token', async () => {

@@ -3,7 +3,12 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { HandlerId, Millis, ParticipantId, StreamId, type Clock } from '../ids.ts';
 import { HandlerRegistry } from './handler-registry.ts';
-import { assignHandlers, failover, type HandlerAssignment } from './assign-handlers.ts';
+import {
+  assignHandlers,
+  defaultAssignmentOptions,
+  failover,
+  type HandlerAssignment,
+} from './assign-handlers.ts';
 import { buildRoutingPlan, cascades, type Demand, type Publication, type Route } from './routing-plan.ts';
 import { applyPlanDiff, diffPlans, groupByHandler } from './plan-diff.ts';
 
@@ -194,6 +199,38 @@ describe('assignment', () => {
     reg.markUnhealthy(MH2);
     assert.deepEqual(assignHandlers(reg.healthy(), new Map()), [MH1]);
     assert.equal(reg.heartbeat(HandlerId('unknown'), { participants: 0, streams: 0 }), false);
+  });
+
+  test('a meeting spreads to another handler at the per-handler cap, and back to co-location below it', () => {
+    const clock = new ManualClock();
+    const reg = new HandlerRegistry(clock, 10_000);
+    for (const id of [MH1, MH2]) {
+      reg.register({
+        handlerId: id,
+        region: 'dc',
+        mediaUrl: `https://${id}.test:4434`,
+        rpcUrl: `http://${id}.test:50051`,
+        capacity: { maxParticipants: 100, maxStreams: 1000 },
+      });
+    }
+    const options = { coLocateMaxLoad: 0.8, redundancy: 2, maxMeetingParticipantsPerHandler: 2 };
+    const meeting = new Map<ParticipantId, HandlerAssignment>();
+    const primaries: (HandlerId | undefined)[] = [];
+    for (const p of ['p1', 'p2', 'p3', 'p4', 'p5'].map(ParticipantId)) {
+      const a = assignHandlers(reg.healthy(), meeting, options);
+      meeting.set(p, a);
+      primaries.push(a[0]);
+      for (const h of a) reg.reserve(h);
+      assert.equal(a.length, 2, 'always a standby');
+    }
+    // Two per handler, then the least loaded once both are at the cap.
+    assert.deepEqual(primaries.slice(0, 4), [MH1, MH1, MH2, MH2]);
+    // Without the cap the whole meeting stays on one handler.
+    const together = new Map<ParticipantId, HandlerAssignment>();
+    for (const p of ['q1', 'q2', 'q3'].map(ParticipantId)) {
+      together.set(p, assignHandlers(reg.healthy(), together, defaultAssignmentOptions));
+    }
+    assert.equal(new Set([...together.values()].map((a) => a[0])).size, 1);
   });
 
   test('property: assignments use distinct live handlers with room; plans never route to unassigned handlers', () => {

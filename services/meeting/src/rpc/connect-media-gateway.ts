@@ -23,6 +23,8 @@ export interface ConnectMediaGatewayOptions {
    * refreshes it). The same token goes to the handler told to dial a peer, for the peer to accept the cascade.
    */
   readonly serviceToken?: () => string | undefined | Promise<string | undefined>;
+  /** Run before the service token one on every call (e.g. service-kit's clientTraceInterceptor). */
+  readonly interceptors?: readonly Interceptor[];
 }
 
 export class ConnectMediaGateway implements MediaHandlerGateway {
@@ -42,16 +44,13 @@ export class ConnectMediaGateway implements MediaHandlerGateway {
     let client = this.#clients.get(key);
     if (client === undefined) {
       const source = this.#options.serviceToken;
-      const interceptors: Interceptor[] =
-        source === undefined
-          ? []
-          : [
-              (next) => async (req) => {
-                const token = await source();
-                if (token !== undefined) req.header.set('authorization', `Bearer ${token}`);
-                return await next(req);
-              },
-            ];
+      const interceptors: Interceptor[] = [...(this.#options.interceptors ?? [])];
+      if (source !== undefined)
+        interceptors.push((next) => async (req) => {
+          const token = await source();
+          if (token !== undefined) req.header.set('authorization', `Bearer ${token}`);
+          return await next(req);
+        });
       client = createClient(
         MediaHandlerService,
         createConnectTransport({

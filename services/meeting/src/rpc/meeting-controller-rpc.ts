@@ -65,6 +65,12 @@ export function meetingControllerRoutes(
   options: MeetingControllerRpcOptions,
 ): (router: ConnectRouter) => void {
   const { service, handlers } = options;
+  // Not awaited: the handler's RPC returns at once; rooms run the top-up on their own chains.
+  const restoreRedundancy = (): void => {
+    service.restoreRedundancy().catch((error: unknown) => {
+      options.log.warn({ err: error }, 'restoring media handler redundancy failed');
+    });
+  };
   function guarded<I, O>(fn: (req: I, ctx: HandlerContext) => Promise<O>) {
     return async (req: I, ctx: HandlerContext): Promise<O> => {
       await options.authenticate?.(ctx.requestHeader.get('authorization'), ctx.signal);
@@ -129,15 +135,21 @@ export function meetingControllerRoutes(
           serverCertificateHashes: req.serverCertificateHashes.slice(0, 4),
         });
         options.log.info({ handlerId: req.handlerId, mediaUrl: req.mediaUrl }, 'media handler registered');
+        restoreRedundancy();
         return Promise.resolve({ heartbeatIntervalMs: options.handlerHeartbeatIntervalMs });
       }),
       mediaHandlerHeartbeat: guarded((req) => {
         const load = req.load;
+        const handlerId = HandlerId(id(req.handlerId, 'handler_id'));
+        const was = handlers.get(handlerId)?.health;
         const known = handlers.heartbeat(
-          HandlerId(id(req.handlerId, 'handler_id')),
+          handlerId,
           { participants: load?.participants ?? 0, streams: load?.streams ?? 0 },
           healthOf(req.health),
         );
+        // Back from unhealthy (a missed health check, a stall): it can take standbys again.
+        if (known && was === 'unhealthy' && handlers.get(handlerId)?.health !== 'unhealthy')
+          restoreRedundancy();
         return Promise.resolve({ reregister: !known });
       }),
       reportTelemetry: guarded(async (req) => {

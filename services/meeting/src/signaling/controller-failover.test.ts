@@ -1,5 +1,6 @@
 // Two controllers share meeting state in real Redis. The first one dies (its store connection goes away without a
-// goodbye); clients reconnect to the second one and resume with the same participant ids and subscriptions.
+// goodbye); clients reconnect to the second one and resume with the same participant ids and subscriptions, and the
+// meeting's MLS group (Delivery Service state in Redis) continues there.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -13,7 +14,8 @@ import { KvMeetingStore } from '../state/kv-meeting-store.ts';
 import { KvMeetingBus } from '../state/meeting-bus.ts';
 import { JoinTokenIssuer, TEST_ISSUER } from '../testing/join-tokens.ts';
 import { MediaGatewayDouble } from '../testing/media-gateway-double.ts';
-import { MH1, MH2, OffsetClock, silentLog } from '../testing/harness.ts';
+import { MH1, MH2, OffsetClock, silentLog, type Joined } from '../testing/harness.ts';
+import { MlsClient, atEpoch, framesGoAllWays, sameKeys, settle } from '../testing/mls-test-client.ts';
 import { SignalingClient, expectKind } from '../testing/signaling-client.ts';
 import { createJoinTokenVerifier } from './join-token.ts';
 import { SignalingService } from './signaling-service.ts';
@@ -223,4 +225,107 @@ test('a live controller lets go of a meeting another controller claimed (pub/sub
   if (keys.length > 0) await b.kv.del(...keys);
   await a.kv.close();
   await b.kv.close();
+});
+
+test('guests resume on the surviving controller with fresh guest tokens; the MLS group continues there', async () => {
+  await using issuer = await JoinTokenIssuer.start();
+  const prefix = uniquePrefix('mc-failover-mls');
+  const clock = new OffsetClock();
+  const media = new MediaGatewayDouble();
+  const controller = async (id: string) => {
+    const handlers = new HandlerRegistry(clock, 60_000);
+    for (const h of [MH1, MH2]) {
+      handlers.register({
+        handlerId: h,
+        region: 't',
+        mediaUrl: `https://${h}.test`,
+        rpcUrl: `http://${h}.test`,
+        capacity: { maxParticipants: 100, maxStreams: 1000 },
+      });
+    }
+    const kv = await openKeyValueStore({ url: testRedisUrl(), prefix });
+    const store = new KvMeetingStore(kv);
+    const service = new SignalingService({
+      bus: new KvMeetingBus(kv),
+      controllerId: id,
+      clock,
+      store,
+      media,
+      handlers,
+      verifier: createJoinTokenVerifier({ jwksUrl: issuer.jwks.url, issuer: TEST_ISSUER }),
+      log: silentLog,
+    });
+    const connect = async (): Promise<SignalingClient> => {
+      const [client, server] = createMemorySessionPair();
+      service.accept(server);
+      return SignalingClient.open(client);
+    };
+    await service.start();
+    return { service, store, connect };
+  };
+  const a = await controller('mc-a');
+  const b = await controller('mc-b');
+  const meeting = randomUUID();
+  // The Global Controller gives a guest a new random identity with every join token.
+  const guest = (): string => `guest:${randomUUID()}`;
+  const join = async (on: typeof a, sub: string): Promise<Joined> => {
+    const client = await on.connect();
+    const reply = await client.request({
+      case: 'join',
+      value: { meetingId: meeting, joinToken: await issuer.sign({ meetingId: meeting, sub }) },
+    });
+    const response = expectKind(reply, 'joinResponse');
+    return { client, participantId: response.participantId, response };
+  };
+  const alice = await MlsClient.on(await join(a, guest()));
+  await settle([alice], atEpoch([alice], 0n), 'alice founds the group on A');
+  const bob = await MlsClient.on(await join(a, guest()));
+  await settle([alice, bob], atEpoch([alice, bob], 1n), 'bob joins on A');
+  const dave = await join(a, 'user-dave');
+
+  // A dies.
+  await a.store.close();
+  for (const c of [alice, bob]) c.joined.client.session.close();
+  dave.client.session.close();
+  await Promise.all([alice.joined.client.ended, bob.joined.client.ended, dave.client.ended]);
+
+  const resume = async (joined: Joined, sub: string) => {
+    const client = await b.connect();
+    const reply = await client.request({
+      case: 'resume',
+      value: {
+        meetingId: meeting,
+        participantId: joined.participantId,
+        resumeToken: joined.response.resumeToken,
+        joinToken: await issuer.sign({ meetingId: meeting, sub }),
+      },
+    });
+    return { client, reply };
+  };
+  // A signed-in user comes back only as the same user, even with the right resume token.
+  const impostor = await resume(dave, 'user-mallory');
+  assert.equal(expectKind(impostor.reply, 'error').code, ErrorCode.UNAUTHORIZED);
+  for (const c of [alice, bob]) {
+    const again = await resume(c.joined, guest());
+    assert.equal(expectKind(again.reply, 'joinResponse').participantId, c.joined.participantId);
+    c.resumedOn(again.client);
+  }
+  // B continues A's group (same epoch) instead of founding a new one.
+  assert.equal(b.service.room(MeetingId(meeting))?.mlsEpoch, 1n);
+  const carol = await MlsClient.on(await join(b, guest()));
+  const all = [alice, bob, carol];
+  await settle(all, atEpoch(all, 2n), 'carol joins on B');
+  await sameKeys(all);
+  await framesGoAllWays(all, 1);
+  for (const c of all) assert.deepEqual(c.failures, []);
+
+  for (const c of [...all.map((x) => x.joined.client), impostor.client])
+    await c.close().catch(() => undefined);
+  await a.service.close();
+  await b.service.close();
+  const cleanup = await openKeyValueStore({ url: testRedisUrl(), prefix });
+  const keys = await cleanup.keys('');
+  if (keys.length > 0) await cleanup.del(...keys);
+  await cleanup.close();
+  await b.store.close();
 });

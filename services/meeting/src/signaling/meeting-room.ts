@@ -13,15 +13,27 @@ import {
 import { MeetingError } from '../errors.ts';
 import { HandlerId, MeetingId, ParticipantId, type Millis } from '../ids.ts';
 import { ActiveSpeakerDetector } from '../speaker/active-speaker-detector.ts';
-import { assignHandlers } from '../routing/assign-handlers.ts';
+import { assignHandlers, topUpHandlers } from '../routing/assign-handlers.ts';
 import type { RoutingPlan } from '../routing/routing-plan.ts';
 import type { MeetingRecord, ParticipantRecord } from '../state/records.ts';
 import type { JoinClaims } from './join-token.ts';
-import { moveOffFailed, updateLayouts, updateRouting, type ReconcileState } from './room-reconcile.ts';
+import {
+  moveOffFailed,
+  resyncUnsynced,
+  updateLayouts,
+  updateRouting,
+  type ReconcileState,
+} from './room-reconcile.ts';
 import { isConnected, type Member, type ParticipantLink, type RoomDeps } from './room-types.ts';
 import { joinResponse, registerMedia } from './room-admission.ts';
+import { topUpMembers } from './room-redundancy.ts';
 import { mediaStreamOf, participantOf, serverMessage } from './wire.ts';
+import { videoCodecsOf } from './stream-capabilities.ts';
 import { RoomDeliveryService, mlsPayloadBytes, type MlsClientKind } from './room-mls.ts';
+import { inSpan } from '../observability/spans.ts';
+
+/** Delay before a handler that missed a route update gets its complete routes again. */
+const RESYNC_DELAY_MS = 1_000;
 
 /** MLS messages held for one disconnected member (a resume window with that many epochs is not a normal one). */
 const MAX_HELD_MLS = 512;
@@ -36,6 +48,19 @@ function sameHash(a: string, b: string): boolean {
   return x.length === y.length && x.length > 0 && timingSafeEqual(x, y);
 }
 
+/**
+ * Whether a resume's join token may take over a session. A signed-in user must come back as the same user. A guest
+ * gets a fresh random identity (`guest:<uuid>`) with every join token the Global Controller issues, so a guest
+ * session is taken over by any guest token for the meeting: the 256-bit resume token, which only the client holding
+ * the session has, is what proves it is the same participant.
+ */
+function sameIdentity(stored: string, presented: string): boolean {
+  if (stored === presented) return true;
+  return stored.startsWith(GUEST_PREFIX) && presented.startsWith(GUEST_PREFIX);
+}
+
+const GUEST_PREFIX = 'guest:';
+
 export class MeetingRoom {
   readonly meetingId: MeetingId;
   readonly #deps: RoomDeps;
@@ -45,6 +70,7 @@ export class MeetingRoom {
   readonly #state: ReconcileState;
   #chain: Promise<unknown> = Promise.resolve();
   #ended = false;
+  #resyncTimer: NodeJS.Timeout | undefined;
   /** The MLS Delivery Service when the meeting has E2EE on. */
   #mls: RoomDeliveryService | undefined;
   /**
@@ -54,7 +80,12 @@ export class MeetingRoom {
    */
   readonly #heldMls = new Map<ParticipantId, { messages: ServerMessage[]; bytes: number } | 'overflow'>();
 
-  private constructor(deps: RoomDeps, meeting: MeetingRecord, plan: RoutingPlan | undefined) {
+  private constructor(
+    deps: RoomDeps,
+    meeting: MeetingRecord,
+    plan: RoutingPlan | undefined,
+    mlsState: string | undefined,
+  ) {
     this.#deps = deps;
     this.meetingId = meeting.meetingId;
     this.#meeting = meeting;
@@ -65,15 +96,21 @@ export class MeetingRoom {
       plan,
       planVersion: plan?.version ?? 0,
       cascadesUp: new Set(),
+      unsynced: new Map(),
       activeSpeakers: () => this.#detector.recentSpeakers,
     };
     if (meeting.config.enableE2ee) {
-      this.#mls = new RoomDeliveryService(
-        (to, message) => {
-          this.#sendMls(to, message);
-        },
-        { now: () => deps.clock.now(), ...deps.options.mls },
-      );
+      const send = (to: ParticipantId, message: ServerMessage): void => {
+        this.#sendMls(to, message);
+      };
+      const options = { now: () => deps.clock.now(), ...deps.options.mls };
+      try {
+        // The group another controller ran continues here (same epoch, members, pending adds).
+        this.#mls = new RoomDeliveryService(send, options, mlsState);
+      } catch (error) {
+        deps.log.warn({ err: error, meetingId: meeting.meetingId }, 'stored MLS state unreadable: new group');
+        this.#mls = new RoomDeliveryService(send, options);
+      }
     }
   }
 
@@ -85,7 +122,8 @@ export class MeetingRoom {
     const stored = await deps.store.getRoutingPlan(meeting.meetingId);
     const plan: RoutingPlan | undefined =
       stored === undefined ? undefined : { ...stored, receiveFrom: new Map() };
-    const room = new MeetingRoom(deps, meeting, plan);
+    const mlsState = meeting.config.enableE2ee ? await deps.store.getMlsState(meeting.meetingId) : undefined;
+    const room = new MeetingRoom(deps, meeting, plan, mlsState);
     const now = deps.clock.now();
     for (const record of await deps.store.listParticipants(meeting.meetingId)) {
       const connection =
@@ -129,7 +167,11 @@ export class MeetingRoom {
   run<T>(fn: () => Promise<T> | T): Promise<T> {
     const next = this.#chain.then(async () => {
       if (this.#ended) throw MeetingError.meetingEnded();
-      return fn();
+      try {
+        return await fn();
+      } finally {
+        await this.#saveMls();
+      }
     });
     this.#chain = next.catch(() => undefined);
     return next;
@@ -168,8 +210,40 @@ export class MeetingRoom {
   async reconcile(fullFor?: ParticipantId, requestId = 0): Promise<void> {
     const updates = updateLayouts(this.#state, fullFor, requestId);
     const moved = await updateRouting(this.#state, this.#deps);
+    if (this.#state.unsynced.size > 0) this.#scheduleResync();
     for (const send of updates) send();
-    if (moved.size > 0) await this.#announceMoves(moved);
+    if (moved.size === 0) return;
+    await this.#announceMoves(moved);
+    // A failover found while routing cost them a handler: a new standby (or primary) where one is open.
+    if (await this.#topUp()) await this.reconcile();
+  }
+
+  /**
+   * A handler answered a route update badly (a timeout on a loaded machine, say) without being found dead: a second
+   * later, on the room's chain, it gets its complete routes again. Failing it over instead would move every
+   * participant off a live handler, the way a stalled controller once cascaded into mass reconnects.
+   */
+  #scheduleResync(): void {
+    if (this.#resyncTimer !== undefined || this.#ended) return;
+    this.#resyncTimer = setTimeout(() => {
+      this.#resyncTimer = undefined;
+      this.run(async () => {
+        const failed = await resyncUnsynced(this.#state, this.#deps);
+        if (failed.size > 0) {
+          const moved = new Set<ParticipantId>();
+          if (moveOffFailed(this.#state, failed, moved)) {
+            await this.#announceMoves(moved);
+            await this.#topUp();
+          }
+          await this.reconcile();
+        }
+        if (this.#state.unsynced.size > 0) this.#scheduleResync();
+      }).catch((error: unknown) => {
+        if (!this.#ended)
+          this.#deps.log.warn({ err: error, meetingId: this.meetingId }, 'route resync failed');
+      });
+    }, RESYNC_DELAY_MS);
+    this.#resyncTimer.unref();
   }
 
   // ---- membership ------------------------------------------------------------------------------------------
@@ -184,6 +258,7 @@ export class MeetingRoom {
       const { options } = this.#deps;
       const max = this.#meeting.config.maxParticipants || options.defaultMaxParticipants;
       if (this.#members.size >= max) throw MeetingError.capacityExceeded();
+      const tracing = this.#deps.tracing;
       const handlers = assignHandlers(
         this.#deps.handlers.healthy(),
         new Map([...this.#members].map(([id, m]) => [id, m.record.handlers])),
@@ -205,11 +280,14 @@ export class MeetingRoom {
         layout: null,
         audioMuted: false,
         videoMuted: false,
+        videoCodecs: videoCodecsOf(request.capabilities),
         handlers,
         resumeTokenHash: '',
         connection: { state: 'connected', controllerId: this.#deps.controllerId, since: now },
       };
-      const servers = await registerMedia(this.#deps, this.meetingId, record);
+      const servers = await inSpan(tracing, 'assign_media_handler', () =>
+        registerMedia(this.#deps, this.meetingId, record),
+      );
       const resumeToken = randomBytes(32).toString('base64url');
       const member: Member = {
         record: {
@@ -222,8 +300,10 @@ export class MeetingRoom {
         layoutVersion: 0,
         lastPersistAt: now,
       };
-      await this.persist(member);
-      const others = this.connectedMembers().map((m) => participantOf(m.record));
+      await inSpan(tracing, 'create_participant_session', () => this.persist(member));
+      const others = inSpan(tracing, 'get_existing_participants', () =>
+        this.connectedMembers().map((m) => participantOf(m.record)),
+      );
       this.#members.set(participantId, member);
       link.send(
         joinResponse(this.#deps.options, this.#meeting, member, servers, resumeToken, others, requestId),
@@ -250,23 +330,22 @@ export class MeetingRoom {
       if (member === undefined || !sameHash(hashToken(request.resumeToken), member.record.resumeTokenHash)) {
         throw MeetingError.sessionExpired();
       }
-      if (member.record.userId !== claims.subject)
+      if (!sameIdentity(member.record.userId, claims.subject))
         throw MeetingError.unauthorized('Join token is for another user');
       const wasConnected = member.link !== undefined;
       member.link?.close('session resumed elsewhere');
-      const alive = new Set(this.#deps.handlers.healthy().map((h) => h.handlerId));
-      let handlers = member.record.handlers.filter((h) => alive.has(h));
-      if (handlers.length === 0) {
-        handlers = [
-          ...assignHandlers(
-            this.#deps.handlers.healthy(),
-            new Map(
-              [...this.#members].filter(([pid]) => pid !== id).map(([pid, m]) => [pid, m.record.handlers]),
-            ),
-            this.#deps.options.assignment,
-          ),
-        ];
-      }
+      const live = this.#deps.handlers.healthy();
+      const alive = new Set(live.map((h) => h.handlerId));
+      const kept = member.record.handlers.filter((h) => alive.has(h));
+      // Its live handlers, topped up to `redundancy` (a fresh primary when none is left).
+      const handlers = [
+        ...(topUpHandlers(
+          live,
+          new Map([...this.#members].map(([pid, m]) => [pid, pid === id ? kept : m.record.handlers])),
+          id,
+          this.#deps.options.assignment,
+        ) ?? kept),
+      ];
       if (handlers.length === 0) throw MeetingError.unavailable('No media handler available');
       const now = this.#deps.clock.now();
       const servers = await registerMedia(this.#deps, this.meetingId, { ...member.record, handlers });
@@ -418,6 +497,15 @@ export class MeetingRoom {
     });
   }
 
+  /** Persists the Delivery Service state when an operation changed it (a controller taking over continues it). */
+  async #saveMls(): Promise<void> {
+    const state = this.#mls?.takeChangedState();
+    if (state === undefined || this.#ended) return;
+    await this.#deps.store.putMlsState(this.meetingId, state).catch((error: unknown) => {
+      this.#deps.log.warn({ err: error, meetingId: this.meetingId }, 'could not persist the MLS state');
+    });
+  }
+
   #sendMls(to: ParticipantId, message: ServerMessage): void {
     const member = this.#members.get(to);
     if (member === undefined) return;
@@ -494,8 +582,38 @@ export class MeetingRoom {
       const moved = new Set<ParticipantId>();
       if (!moveOffFailed(this.#state, failed, moved)) return;
       await this.#announceMoves(moved);
+      await this.#topUp();
       await this.reconcile();
     });
+  }
+
+  /**
+   * A handler registered or became healthy again (or the periodic safety pass): members short of `redundancy` live
+   * handlers get more, members with none get a fresh primary; then the room re-plans.
+   */
+  restoreRedundancy(): Promise<void> {
+    return this.run(async () => {
+      if (await this.#topUp()) await this.reconcile();
+    });
+  }
+
+  /** Tops up the members that need it (told with MediaServersUpdate); true when someone's handlers changed. */
+  async #topUp(): Promise<boolean> {
+    let changed: Awaited<ReturnType<typeof topUpMembers>> = [];
+    try {
+      changed = await topUpMembers(this.#members, this.meetingId, this.#deps);
+      const moved = new Set<ParticipantId>();
+      for (const { member, primaryChanged } of changed) {
+        if (primaryChanged) moved.add(member.record.participantId);
+        else await this.persist(member);
+      }
+      // A fresh primary: its streams go there now and its layout names the new delivering handler (persisted too).
+      if (moved.size > 0) await this.#announceMoves(moved);
+    } catch (error) {
+      // The records in memory are what the handlers know; the next persist of these members stores them.
+      this.#deps.log.warn({ err: error, meetingId: this.meetingId }, 'restoring handler redundancy failed');
+    }
+    return changed.length > 0;
   }
 
   async #announceMoves(moved: ReadonlySet<ParticipantId>): Promise<void> {

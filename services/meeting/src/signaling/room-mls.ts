@@ -44,14 +44,41 @@ export function mlsPayloadBytes(message: ServerMessage): number {
 export class RoomDeliveryService {
   readonly #core: DeliveryServiceCore;
   readonly #send: (to: ParticipantId, message: ServerMessage) => void;
+  /** The state last handed out by `takeChangedState` (to skip writes when nothing changed). */
+  #saved: string | undefined;
+  /** Whether the core was called since the last `takeChangedState` (most room operations never touch it). */
+  #touched = false;
 
-  /** `send` delivers to a participant's current session (dropped when it has none). */
+  /**
+   * `send` delivers to a participant's current session (dropped when it has none). `state` (from `exportState`,
+   * kept in the store) continues a group another controller ran; a malformed state throws TypeError.
+   */
   constructor(
     send: (to: ParticipantId, message: ServerMessage) => void,
     options: DeliveryServiceOptions = {},
+    state?: string,
   ) {
-    this.#core = new DeliveryServiceCore(options);
+    this.#core =
+      state === undefined
+        ? new DeliveryServiceCore(options)
+        : DeliveryServiceCore.importState(state, options);
+    this.#saved = state;
     this.#send = send;
+  }
+
+  /** The DS state (public data only) to persist with the meeting. */
+  exportState(): string {
+    return this.#core.exportState();
+  }
+
+  /** The state when it changed since the last call (or since it was loaded), else undefined. */
+  takeChangedState(): string | undefined {
+    if (!this.#touched) return undefined;
+    this.#touched = false;
+    const state = this.#core.exportState();
+    if (state === this.#saved) return undefined;
+    this.#saved = state;
+    return state;
   }
 
   get epoch(): bigint | undefined {
@@ -63,15 +90,18 @@ export class RoomDeliveryService {
   }
 
   joined(id: ParticipantId): void {
+    this.#touched = true;
     this.#deliver(this.#core.participantJoined(id));
   }
 
   left(id: ParticipantId): void {
+    this.#touched = true;
     this.#deliver(this.#core.participantLeft(id));
   }
 
   /** Timeouts (silent committer, missing Welcome) and the hourly rotation; call about once a second. */
   tick(): void {
+    this.#touched = true;
     this.#deliver(this.#core.tick());
   }
 
@@ -83,6 +113,7 @@ export class RoomDeliveryService {
    * change): INVALID_REQUEST.
    */
   handle(from: ParticipantId, kind: MlsClientKind, requestId: number): void {
+    this.#touched = true;
     const deliveries = applyClientKind(this.#core, from, kind);
     if (deliveries === undefined) throw MeetingError.invalidRequest(`${kind.case} is not supported`);
     const refusal = deliveries.findIndex((d) => d.to === from && d.message.type === 'error');

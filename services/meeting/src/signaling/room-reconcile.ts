@@ -6,7 +6,7 @@ import { failover, type HandlerAssignment } from '../routing/assign-handlers.ts'
 import { diffPlans, isEmptyPlanDiff } from '../routing/plan-diff.ts';
 import { buildRoutingPlan, cascades, type Demand, type RoutingPlan } from '../routing/routing-plan.ts';
 import { computeFor, layoutUpdateOf } from './room-layouts.ts';
-import { executePlanDiff } from './route-executor.ts';
+import { executePlanDiff, isUnreachable, resyncHandler } from './route-executor.ts';
 import { isConnected, type Member, type RoomDeps } from './room-types.ts';
 import { serverMessage } from './wire.ts';
 
@@ -16,6 +16,11 @@ export interface ReconcileState {
   plan: RoutingPlan | undefined;
   planVersion: number;
   readonly cascadesUp: Set<string>;
+  /**
+   * Handlers that did not confirm a route update but were not found dead, with the resync attempts made so far:
+   * `resyncUnsynced` sends them their complete routes.
+   */
+  readonly unsynced: Map<HandlerId, number>;
   readonly activeSpeakers: () => readonly ParticipantId[];
 }
 
@@ -91,6 +96,13 @@ export async function updateRouting(state: ReconcileState, deps: RoomDeps): Prom
     const result = await executePlanDiff(deps.media, state.meetingId, diff, state.planVersion + 1, signal);
     state.planVersion = Math.max(state.planVersion + 1, result.version);
     for (const h of result.failedHandlers) failed.add(h);
+    for (const h of result.unsyncedHandlers) {
+      if (!state.unsynced.has(h)) state.unsynced.set(h, 0);
+      deps.log.warn(
+        { meetingId: state.meetingId, handlerId: h },
+        'media handler did not confirm a route update; resynchronising its routes',
+      );
+    }
     const applied = { ...next, version: state.planVersion };
     state.plan = applied;
     if (failed.size === 0) {
@@ -127,23 +139,135 @@ export function moveOffFailed(
   return changed.size > 0;
 }
 
+/**
+ * Sets up the cascade links the plan needs, in parallel. A handler that cannot be reached (connection refused) has
+ * failed: the caller fails its participants over. Any other failure (the handler answered, but its dial to the peer
+ * timed out on a loaded machine, say) is not the handler's death: the link is retried in the background while the
+ * plan still needs it, and routes to the peer wait for it meanwhile.
+ */
 async function setupCascades(state: ReconcileState, deps: RoomDeps, plan: RoutingPlan): Promise<HandlerId[]> {
-  const failed: HandlerId[] = [];
+  // One dial per pair of handlers: a link carries streams both ways, and two handlers dialing each other at the
+  // same time would each replace the other's link and leave neither (the pair's second key is then up too).
+  const needed = new Map<string, { from: HandlerId; to: HandlerId }>();
   for (const route of cascades(plan)) {
     if (route.destination.kind !== 'remote') continue;
-    const key = `${route.handlerId}>${route.destination.handlerId}`;
-    if (state.cascadesUp.has(key)) continue;
+    const from = route.handlerId;
+    const to = route.destination.handlerId;
+    if (state.cascadesUp.has(`${from}>${to}`)) continue;
+    const pair = from < to ? `${from}>${to}` : `${to}>${from}`;
+    if (!needed.has(pair)) needed.set(pair, { from, to });
+  }
+  const failed: HandlerId[] = [];
+  await Promise.all(
+    [...needed.values()].map(async (link) => {
+      const key = `${link.from}>${link.to}`;
+      const error = await dialCascade(state, deps, key, link);
+      if (error === undefined) return;
+      if (isUnreachable(error)) {
+        deps.log.warn({ err: error, key }, 'cascade setup failed: handler unreachable');
+        failed.push(link.from);
+      } else {
+        deps.log.warn({ err: error, key }, 'cascade setup failed; retrying');
+        retryCascade(state, deps, key, link, 1);
+      }
+    }),
+  );
+  return failed;
+}
+
+const CASCADE_RETRIES = 5;
+const CASCADE_RETRY_DELAY_MS = 1_000;
+
+async function dialCascade(
+  state: ReconcileState,
+  deps: RoomDeps,
+  key: string,
+  link: { from: HandlerId; to: HandlerId },
+): Promise<unknown> {
+  try {
+    await deps.media.setupCascade(
+      link.from,
+      { meetingId: state.meetingId, peer: link.to },
+      AbortSignal.timeout(deps.options.rpcTimeoutMs),
+    );
+    state.cascadesUp.add(key);
+    state.cascadesUp.add(`${link.to}>${link.from}`); // the same link carries the other direction
+    return undefined;
+  } catch (error) {
+    return error ?? new Error('cascade setup failed');
+  }
+}
+
+function retryCascade(
+  state: ReconcileState,
+  deps: RoomDeps,
+  key: string,
+  link: { from: HandlerId; to: HandlerId },
+  attempt: number,
+): void {
+  const timer = setTimeout(() => {
+    // Only while the current plan still needs this link and nobody set it up since.
+    const stillNeeded =
+      state.plan !== undefined &&
+      cascades(state.plan).some(
+        (r) =>
+          r.handlerId === link.from && r.destination.kind === 'remote' && r.destination.handlerId === link.to,
+      );
+    if (!stillNeeded || state.cascadesUp.has(key)) return;
+    void dialCascade(state, deps, key, link).then((error) => {
+      if (error === undefined) {
+        deps.log.info({ key, attempt }, 'cascade set up on retry');
+      } else if (attempt < CASCADE_RETRIES && !isUnreachable(error)) {
+        retryCascade(state, deps, key, link, attempt + 1);
+      } else {
+        deps.log.warn({ err: error, key, attempts: attempt + 1 }, 'cascade setup gave up');
+      }
+    });
+  }, CASCADE_RETRY_DELAY_MS * attempt);
+  timer.unref();
+}
+
+/** Resync attempts before a handler that keeps answering badly is treated as failed. */
+export const MAX_RESYNC_ATTEMPTS = 5;
+
+/**
+ * Sends each unsynced handler its complete routes (replacing what it holds). Returns the handlers to fail over:
+ * unreachable ones, and ones still not confirming after MAX_RESYNC_ATTEMPTS; the others stay for the next try.
+ */
+export async function resyncUnsynced(state: ReconcileState, deps: RoomDeps): Promise<Set<HandlerId>> {
+  const failed = new Set<HandlerId>();
+  const plan = state.plan;
+  if (plan === undefined) {
+    state.unsynced.clear();
+    return failed;
+  }
+  for (const [h, attempts] of [...state.unsynced]) {
+    const version = ++state.planVersion;
     try {
-      await deps.media.setupCascade(
-        route.handlerId,
-        { meetingId: state.meetingId, peer: route.destination.handlerId },
+      await resyncHandler(
+        deps.media,
+        state.meetingId,
+        plan,
+        h,
+        version,
         AbortSignal.timeout(deps.options.rpcTimeoutMs),
       );
-      state.cascadesUp.add(key);
+      state.unsynced.delete(h);
+      deps.log.info({ meetingId: state.meetingId, handlerId: h }, 'media handler routes resynchronised');
     } catch (error) {
-      deps.log.warn({ err: error, key }, 'cascade setup failed');
-      failed.push(route.handlerId);
+      if (isUnreachable(error) || attempts + 1 >= MAX_RESYNC_ATTEMPTS) {
+        state.unsynced.delete(h);
+        failed.add(h);
+        deps.handlers.markUnhealthy(h);
+        deps.log.warn(
+          { err: error, meetingId: state.meetingId, handlerId: h, attempts: attempts + 1 },
+          'media handler routes could not be resynchronised; failing over',
+        );
+      } else {
+        state.unsynced.set(h, attempts + 1);
+      }
     }
   }
+  state.plan = { ...plan, version: state.planVersion };
   return failed;
 }

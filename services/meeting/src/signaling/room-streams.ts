@@ -18,6 +18,7 @@ import type { MediaHandlerGateway } from './media-gateway.ts';
 import type { MeetingRoom } from './meeting-room.ts';
 import { layoutRequestOf } from './room-layouts.ts';
 import type { Member, RoomOptions } from './room-types.ts';
+import { simulcastLayersOf } from './stream-capabilities.ts';
 import { kindOf, mediaStreamOf, serverMessage } from './wire.ts';
 
 const MAX_USER_LIST = 256;
@@ -63,11 +64,15 @@ export function publish(
     if (m.record.streams.length >= options.maxStreamsPerParticipant) {
       throw MeetingError.capacityExceeded('Too many published streams');
     }
-    for (const other of [...room.connectedMembers(), m]) {
-      if (other.record.streams.some((s) => (s.streamId as string) === streamId))
-        throw MeetingError.conflict('stream_id in use');
-    }
     const video = msg.metadata?.video;
+    const layers = kind === 'audio' ? [] : simulcastLayersOf(streamId, video?.simulcastLayers);
+    const ids = new Set<string>([streamId, ...layers.map((l) => l.streamId)]);
+    for (const other of [...room.connectedMembers(), m]) {
+      for (const s of other.record.streams) {
+        if (ids.has(s.streamId) || (s.layers ?? []).some((l) => ids.has(l.streamId)))
+          throw MeetingError.conflict('stream_id in use');
+      }
+    }
     const stream: StreamRecord = {
       streamId: StreamId(streamId),
       kind,
@@ -77,6 +82,7 @@ export function publish(
       height: clampUint(video?.height ?? 0, 16384),
       framerate: clampUint(video?.framerate ?? 0, 480),
       muted: kind === 'audio' ? m.record.audioMuted : m.record.videoMuted,
+      ...(layers.length > 0 ? { layers } : {}),
     };
     m.record = { ...m.record, streams: [...m.record.streams, stream] };
     await room.persist(m);
@@ -112,6 +118,8 @@ export function unpublish(
     if (!m.record.streams.some((s) => s.streamId === streamId)) throw MeetingError.notFound('No such stream');
     m.record = { ...m.record, streams: m.record.streams.filter((s) => s.streamId !== streamId) };
     await room.persist(m);
+    // The handlers learn at once: the stream stops and the publisher cannot publish that id again.
+    await room.grantStreams(m);
     for (const other of room.connectedMembers()) {
       if (other.record.subscriptions.some((s) => s.streamId === streamId)) {
         other.record = {

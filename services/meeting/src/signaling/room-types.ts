@@ -8,6 +8,7 @@ import type { ActiveSpeakerOptions } from '../speaker/active-speaker-detector.ts
 import type { MeetingStore } from '../state/meeting-store.ts';
 import type { ParticipantRecord } from '../state/records.ts';
 import type { MediaHandlerGateway } from './media-gateway.ts';
+import type { SpanTracing } from '../observability/spans.ts';
 
 /** The room's handle on one participant's signaling session (implemented by ParticipantConnection). */
 export interface ParticipantLink {
@@ -64,6 +65,8 @@ export interface RoomDeps {
   readonly handlers: HandlerRegistry;
   readonly options: RoomOptions;
   readonly log: RoomLogger;
+  /** Spans of the join flow (children of join_request_processing). */
+  readonly tracing?: SpanTracing;
 }
 
 export interface Member {

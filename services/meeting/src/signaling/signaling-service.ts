@@ -6,6 +6,7 @@ import type { Session } from '@darktower/transport';
 import { MeetingError } from '../errors.ts';
 import { MeetingId, type Clock, type HandlerId, type ParticipantId } from '../ids.ts';
 import { noMetrics, type MeetingMetrics } from '../meeting-metrics.ts';
+import { inRemoteSpan, inSpan, type SpanTracing } from '../observability/spans.ts';
 import type { HandlerRegistry } from '../routing/handler-registry.ts';
 import { loudnessFromDbov } from '../speaker/active-speaker-detector.ts';
 import type { MeetingBus, MeetingBusEvent } from '../state/meeting-bus.ts';
@@ -34,6 +35,8 @@ export interface SignalingServiceDeps {
   readonly verifier: JoinTokenVerifier;
   readonly log: RoomLogger;
   readonly metrics?: MeetingMetrics;
+  /** Spans of the join flow, continuing the client's trace (ClientMessage.traceparent). */
+  readonly tracing?: SpanTracing;
   readonly roomOptions?: Partial<RoomOptions>;
   /** Pub/sub with other controllers sharing the store (absent with an in-process store). */
   readonly bus?: MeetingBus;
@@ -41,6 +44,8 @@ export interface SignalingServiceDeps {
 }
 
 const JTI_GRACE_MS = 60_000;
+/** How often the sweep restores redundancy without a trigger (handler registrations and failovers trigger it). */
+const REDUNDANCY_PASS_MS = 30_000;
 
 export class SignalingService implements AsyncDisposable {
   readonly #deps: SignalingServiceDeps;
@@ -51,6 +56,8 @@ export class SignalingService implements AsyncDisposable {
   readonly #opening = new Map<MeetingId, Promise<MeetingRoom>>();
   readonly #connections = new Set<ParticipantConnection>();
   #closing: Promise<void> | undefined;
+  #redundancyPass: Promise<void> | undefined;
+  #lastRedundancyPassAt = 0;
   #unsubscribe: (() => Promise<void>) | undefined;
 
   constructor(deps: SignalingServiceDeps) {
@@ -207,9 +214,23 @@ export class SignalingService implements AsyncDisposable {
     if (room !== undefined) await relayQuality(room, subscriber, update).catch(() => undefined);
   }
 
-  /** Handlers stopped answering: every meeting fails its participants over. */
+  /** Handlers stopped answering: every meeting fails its participants over (and restores redundancy after). */
   async handlersFailed(failed: ReadonlySet<HandlerId>): Promise<void> {
     await Promise.allSettled([...this.#rooms.values()].map((room) => room.handlersFailed(failed)));
+  }
+
+  /**
+   * A media handler registered or became healthy again: every meeting gives its participants short of
+   * `redundancy` live handlers another one (a fresh primary to those with none). Triggers in the same tick (a burst
+   * of handlers registering after a controller restart) share one pass; one arriving during a pass queues the next.
+   */
+  restoreRedundancy(): Promise<void> {
+    this.#redundancyPass ??= Promise.resolve().then(async () => {
+      this.#redundancyPass = undefined;
+      this.#lastRedundancyPassAt = this.#deps.clock.now();
+      await Promise.allSettled([...this.#rooms.values()].map((room) => room.restoreRedundancy()));
+    });
+    return this.#redundancyPass;
   }
 
   /**
@@ -230,6 +251,8 @@ export class SignalingService implements AsyncDisposable {
       if (room.ended || room.memberCount === 0) this.#rooms.delete(id);
     }
     this.#refreshGauges();
+    // The safety pass behind the triggers (a registration RPC that failed is retried here at the latest).
+    if (now - this.#lastRedundancyPassAt >= REDUNDANCY_PASS_MS) await this.restoreRedundancy();
   }
 
   /** Measures one store round trip (readiness + metric). */
@@ -258,7 +281,10 @@ export class SignalingService implements AsyncDisposable {
   }
 
   #refreshGauges(): void {
-    this.#metrics.gauges(this.stats());
+    this.#metrics.gauges({
+      ...this.stats(),
+      meetingSizes: [...this.#rooms.values()].map((room) => room.memberCount),
+    });
   }
 
   async #admit(
@@ -267,7 +293,23 @@ export class SignalingService implements AsyncDisposable {
   ): Promise<{ room: MeetingRoom; participantId: ParticipantId }> {
     const started = performance.now();
     try {
-      const result = await this.#admitInner(message, link);
+      const result = await inRemoteSpan(
+        this.#deps.tracing,
+        message.traceparent,
+        'join_request_processing',
+        async () => {
+          const admitted = await this.#admitInner(message, link);
+          this.#deps.log.info(
+            {
+              meeting_id: admitted.room.meetingId,
+              participant_id: admitted.participantId,
+              kind: message.kind.case,
+            },
+            message.kind.case === 'resume' ? 'participant resumed' : 'participant joined',
+          );
+          return admitted;
+        },
+      );
       this.#metrics.joinSeconds((performance.now() - started) / 1000, 'ok');
       this.#refreshGauges();
       return result;
@@ -287,10 +329,13 @@ export class SignalingService implements AsyncDisposable {
     const version = k.value.protocolVersion;
     if (version !== 0 && version !== SIGNALING_PROTOCOL_VERSION)
       throw MeetingError.unsupportedVersion(version);
-    const claims = await this.#deps.verifier.verify(k.value.joinToken);
-    if (claims.meetingId !== k.value.meetingId)
-      throw MeetingError.unauthorized('Join token is for another meeting');
-    await this.#claim(claims);
+    const claims = await inSpan(this.#deps.tracing, 'validate_token', async () => {
+      const verified = await this.#deps.verifier.verify(k.value.joinToken);
+      if (verified.meetingId !== k.value.meetingId)
+        throw MeetingError.unauthorized('Join token is for another meeting');
+      await this.#claim(verified);
+      return verified;
+    });
     const meetingId = MeetingId(claims.meetingId);
     if (k.case === 'join') {
       const room = await this.#openRoom(meetingId, true);
@@ -347,6 +392,7 @@ export class SignalingService implements AsyncDisposable {
           handlers: this.#deps.handlers,
           options: this.#roomOptions,
           log: this.#deps.log,
+          ...(this.#deps.tracing === undefined ? {} : { tracing: this.#deps.tracing }),
         },
         meeting,
       );

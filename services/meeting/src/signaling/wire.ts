@@ -63,7 +63,16 @@ export function mediaStreamOf(ownerId: string, s: StreamRecord): MediaStream {
     metadata: {
       codec: s.codec,
       maxBitrate: s.maxBitrate,
-      ...(s.kind === 'audio' ? {} : { video: { width: s.width, height: s.height, framerate: s.framerate } }),
+      ...(s.kind === 'audio'
+        ? {}
+        : {
+            video: {
+              width: s.width,
+              height: s.height,
+              framerate: s.framerate,
+              simulcastLayers: (s.layers ?? []).map((l) => ({ ...l })),
+            },
+          }),
     },
   });
 }
@@ -78,6 +87,7 @@ export function participantOf(p: ParticipantRecord): Participant {
     isHost: p.role === 'host',
     audioMuted: p.audioMuted,
     videoMuted: p.videoMuted,
+    videoCodecs: [...(p.videoCodecs ?? [])],
   });
 }
 

@@ -4,6 +4,7 @@
 //   participant:<meetingId>:<pid>       JSON ParticipantRecord, TTL = session TTL (presence refreshes it)
 //   participants:<meetingId>            set of participant ids (index; expired members are pruned on read)
 //   plan:<meetingId>                    JSON StoredRoutingPlan
+//   mls:<meetingId>                     the MLS Delivery Service state (exported by DeliveryServiceCore)
 //   jti:<tokenId>                       join token claims (SET NX with the token's remaining lifetime)
 import type { KeyValueStore } from '@darktower/data';
 import type { MeetingId, ParticipantId } from '../ids.ts';
@@ -70,12 +71,16 @@ export class KvMeetingStore implements MeetingStore {
   }
 
   async putParticipant(record: ParticipantRecord, ttlMs: number): Promise<void> {
-    await this.#kv.set(`participant:${record.meetingId}:${record.participantId}`, JSON.stringify(record), {
-      ttlMs,
-    });
+    // Issued together: the client pipelines them (one round trip per join and presence refresh, not three), and
+    // Redis still runs them in this order on the connection.
     const index = `participants:${record.meetingId}`;
-    await this.#kv.sadd(index, record.participantId);
-    await this.#kv.expire(index, Math.max(INDEX_TTL_MS, ttlMs));
+    await Promise.all([
+      this.#kv.set(`participant:${record.meetingId}:${record.participantId}`, JSON.stringify(record), {
+        ttlMs,
+      }),
+      this.#kv.sadd(index, record.participantId),
+      this.#kv.expire(index, Math.max(INDEX_TTL_MS, ttlMs)),
+    ]);
   }
 
   async listParticipants(meetingId: MeetingId, signal?: AbortSignal): Promise<ParticipantRecord[]> {
@@ -98,8 +103,10 @@ export class KvMeetingStore implements MeetingStore {
   }
 
   async removeParticipant(meetingId: MeetingId, participantId: ParticipantId): Promise<void> {
-    await this.#kv.del(`participant:${meetingId}:${participantId}`);
-    await this.#kv.srem(`participants:${meetingId}`, participantId);
+    await Promise.all([
+      this.#kv.del(`participant:${meetingId}:${participantId}`),
+      this.#kv.srem(`participants:${meetingId}`, participantId),
+    ]);
   }
 
   async getRoutingPlan(meetingId: MeetingId): Promise<StoredRoutingPlan | undefined> {
@@ -112,6 +119,14 @@ export class KvMeetingStore implements MeetingStore {
       JSON.stringify({ version: plan.version, publish: plan.publish, routes: plan.routes }),
       { ttlMs: INDEX_TTL_MS },
     );
+  }
+
+  async getMlsState(meetingId: MeetingId): Promise<string | undefined> {
+    return this.#kv.get(`mls:${meetingId}`);
+  }
+
+  async putMlsState(meetingId: MeetingId, state: string): Promise<void> {
+    await this.#kv.set(`mls:${meetingId}`, state, { ttlMs: INDEX_TTL_MS });
   }
 
   claimTokenId(tokenId: string, ttlMs: number): Promise<boolean> {

@@ -109,6 +109,11 @@ export function meetingStoreContract(name: string, open: () => Promise<StoreFixt
     assert.equal(await store.getRoutingPlan(MeetingId('m1')), undefined);
     await store.putRoutingPlan(MeetingId('m1'), plan);
     assert.deepEqual(await store.getRoutingPlan(MeetingId('m1')), plan);
+    assert.equal(await store.getMlsState(MeetingId('m1')), undefined);
+    await store.putMlsState(MeetingId('m1'), '{"v":1}');
+    await store.putMlsState(MeetingId('m1'), '{"v":1,"epoch":{"$n":"2"}}');
+    assert.equal(await store.getMlsState(MeetingId('m1')), '{"v":1,"epoch":{"$n":"2"}}');
+    assert.equal(await store.getMlsState(MeetingId('m2')), undefined);
     assert.equal(await store.claimTokenId('jti-1', shortTtlMs), true);
     assert.equal(await store.claimTokenId('jti-1', shortTtlMs), false);
     assert.equal(await store.claimTokenId('jti-2', shortTtlMs), true);

@@ -21,6 +21,13 @@ export interface MeetingStore extends AsyncDisposable {
   getRoutingPlan(meetingId: MeetingId): Promise<StoredRoutingPlan | undefined>;
   putRoutingPlan(meetingId: MeetingId, plan: StoredRoutingPlan): Promise<void>;
 
+  /**
+   * The meeting's MLS Delivery Service state (DeliveryServiceCore.exportState: public data only), so a controller
+   * taking the meeting over continues its group.
+   */
+  getMlsState(meetingId: MeetingId): Promise<string | undefined>;
+  putMlsState(meetingId: MeetingId, state: string): Promise<void>;
+
   /** Claims a join token id for `ttlMs`; false when it was already claimed (a replay). */
   claimTokenId(tokenId: string, ttlMs: number): Promise<boolean>;
 

@@ -15,6 +15,7 @@ export class MemoryMeetingStore implements MeetingStore {
   readonly #meetings = new Map<MeetingId, Expiring<MeetingRecord>>();
   readonly #participants = new Map<MeetingId, Map<ParticipantId, Expiring<ParticipantRecord>>>();
   readonly #plans = new Map<MeetingId, StoredRoutingPlan>();
+  readonly #mls = new Map<MeetingId, string>();
   readonly #tokens = new Map<string, number>();
   #closed = false;
 
@@ -93,6 +94,17 @@ export class MemoryMeetingStore implements MeetingStore {
   putRoutingPlan(meetingId: MeetingId, plan: StoredRoutingPlan): Promise<void> {
     this.#check();
     this.#plans.set(meetingId, clone(plan));
+    return Promise.resolve();
+  }
+
+  getMlsState(meetingId: MeetingId): Promise<string | undefined> {
+    this.#check();
+    return Promise.resolve(this.#mls.get(meetingId));
+  }
+
+  putMlsState(meetingId: MeetingId, state: string): Promise<void> {
+    this.#check();
+    this.#mls.set(meetingId, state);
     return Promise.resolve();
   }
 

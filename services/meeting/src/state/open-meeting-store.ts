@@ -11,6 +11,8 @@ import { MemoryMeetingStore } from './memory-meeting-store.ts';
  */
 export async function openMeetingStore(options: {
   url?: string;
+  /** The URL is a seed node of a Redis Cluster. */
+  cluster?: boolean;
   prefix: string;
   clock: Clock;
   signal?: AbortSignal;
@@ -19,6 +21,7 @@ export async function openMeetingStore(options: {
     return { store: new MemoryMeetingStore(options.clock) };
   const kv = await openKeyValueStore({
     url: options.url,
+    ...(options.cluster === undefined ? {} : { cluster: options.cluster }),
     prefix: options.prefix,
     ...(options.signal === undefined ? {} : { signal: options.signal }),
   });

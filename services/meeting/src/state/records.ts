@@ -36,6 +36,18 @@ export interface StreamRecord {
   readonly height: number;
   readonly framerate: number;
   readonly muted: boolean;
+  /** Simulcast layers, low to high; absent or empty for a single-layer stream. */
+  readonly layers?: readonly SimulcastLayerRecord[];
+}
+
+/** One simulcast layer: a media stream of its own under the stream (group) id subscribers see. */
+export interface SimulcastLayerRecord {
+  readonly layerId: string;
+  readonly streamId: StreamId;
+  readonly width: number;
+  readonly height: number;
+  readonly maxBitrate: number;
+  readonly maxFramerate: number;
 }
 
 export interface SubscriptionRecord {
@@ -74,6 +86,8 @@ export interface ParticipantRecord {
   readonly layout: LayoutRecord | null;
   readonly audioMuted: boolean;
   readonly videoMuted: boolean;
+  /** Video codecs it decodes (JoinRequest capabilities); absent in records written before they were kept. */
+  readonly videoCodecs?: readonly string[];
   /** Media handlers, primary first. */
   readonly handlers: readonly HandlerId[];
   /** SHA-256 (hex) of the resume token handed out at join. */
