@@ -110,11 +110,17 @@ export class DarkTowerApi {
   /** A 5-minute join token: for the signed-in user, or a guest by display name. */
   async joinMeeting(
     idOrCode: string,
-    who: { displayName: string; userToken?: string | undefined },
+    who: {
+      displayName: string;
+      userToken?: string | undefined;
+      /** W3C trace context of the caller's span: the Global Controller's spans join that trace. */
+      traceparent?: string | undefined;
+    },
     signal?: AbortSignal,
   ): Promise<JoinGrant> {
     const body = await this.#call('POST', `/api/v1/meetings/${encodeURIComponent(idOrCode)}/join`, {
       token: who.userToken,
+      traceparent: who.traceparent,
       signal,
       body: { display_name: who.displayName },
     });
@@ -135,9 +141,15 @@ export class DarkTowerApi {
   async #call(
     method: 'GET' | 'POST',
     path: string,
-    options: { body?: unknown; token?: string | undefined; signal?: AbortSignal | undefined },
+    options: {
+      body?: unknown;
+      token?: string | undefined;
+      traceparent?: string | undefined;
+      signal?: AbortSignal | undefined;
+    },
   ): Promise<Json> {
     const headers: Record<string, string> = {};
+    if (options.traceparent !== undefined) headers.traceparent = options.traceparent;
     if (options.body !== undefined) headers['content-type'] = 'application/json';
     if (options.token !== undefined && options.token !== '')
       headers.authorization = `Bearer ${options.token}`;

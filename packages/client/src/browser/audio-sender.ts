@@ -2,7 +2,7 @@
 // of each frame in the frame header (the handler's active-speaker input). AudioData closed after use.
 import type { LocalPublication } from '../meeting/local-publication.ts';
 import { Scope } from '../core/scope.ts';
-import { endTrackReading } from './drain-and-cancel.ts';
+import { TrackFrames } from './drain-and-cancel.ts';
 import { trackProcessor } from './webcodecs-types.ts';
 
 /** RFC 6464 level: 0 (0 dBov, loudest) .. 127 (silence). */
@@ -26,6 +26,14 @@ export class AudioSender implements AsyncDisposable {
   readonly #scope = new Scope();
   readonly #publication: LocalPublication;
   readonly #levels = new Map<number, number>();
+  /**
+   * Inputs handed to the encoder, oldest first: when each was read (wall clock, µs), its length in samples, and how
+   * many of its samples earlier chunks used. The encoder numbers its output by samples consumed, not by the inputs'
+   * timestamps (after the track dropped buffers under load the two timelines drifted apart by half a second), so a
+   * chunk's capture time is found by counting samples through this list.
+   */
+  readonly #inputs: { wallUs: number; frames: number; rate: number }[] = [];
+  #usedOfFirst = 0;
   #encoder: AudioEncoder | undefined;
   /** When true, frames are not sent (mute keeps the pipeline warm). */
   muted = false;
@@ -52,21 +60,34 @@ export class AudioSender implements AsyncDisposable {
       if (encoder.state !== 'closed') encoder.close();
     });
     const Processor = trackProcessor();
-    // A clone of our own: stopping it ends the processor's stream without touching the caller's track.
-    const own = track.clone();
-    const reader = new Processor<AudioData>({ track: own }).readable.getReader();
-    this.#scope.defer(() => endTrackReading(own, reader, () => this.done));
-    this.done = this.#pump(reader);
+    const frames = new TrackFrames<AudioData>(
+      track,
+      (own) => new Processor<AudioData>({ track: own }).readable,
+    );
+    this.#scope.defer(async () => {
+      await frames.end();
+      await this.done;
+    });
+    this.done = this.#pump(frames);
   }
 
-  async #pump(reader: ReadableStreamDefaultReader<AudioData>): Promise<void> {
+  async #pump(frames: TrackFrames<AudioData>): Promise<void> {
     try {
       for (;;) {
-        const { done, value: data } = await reader.read();
-        if (done) return;
+        const data = await frames.read();
+        if (data === undefined) return;
         try {
           const encoder = this.#encoder;
           if (encoder?.state !== 'configured' || this.muted) continue;
+          this.#inputs.push({
+            wallUs: Date.now() * 1000,
+            frames: data.numberOfFrames,
+            rate: data.sampleRate,
+          });
+          if (this.#inputs.length > 200) {
+            this.#inputs.shift();
+            this.#usedOfFirst = 0;
+          }
           this.#levels.set(data.timestamp, audioLevelOf(data));
           if (this.#levels.size > 64) this.#levels.delete(this.#levels.keys().next().value ?? 0);
           if (data.numberOfChannels > 1) {
@@ -108,14 +129,41 @@ export class AudioSender implements AsyncDisposable {
       else break;
     }
     this.stats.framesEncoded++;
+    // The capture time of the chunk's first sample, on the same wall clock as video's capture times (when frames are
+    // read from the track), so the receiver plays audio and video captured together at the same moment; stamping
+    // the encoder's output time instead made audio look 10-30 ms later than it was captured.
+    const now = Date.now() * 1000;
+    const captured = Math.min(now, this.#captureOf(chunk));
     void this.#publication
       .send({
         data,
         key: false,
-        timestampUs: Date.now() * 1000,
+        timestampUs: captured,
         audioLevel: { level, voiceActivity: level < 50 },
       })
       .catch(() => undefined);
+  }
+
+  /** When the first sample of `chunk` was captured (wall clock, µs); consumes the chunk's samples from #inputs. */
+  #captureOf(chunk: EncodedAudioChunk): number {
+    const first = this.#inputs[0];
+    if (first === undefined) return Date.now() * 1000;
+    // The input was read when its last sample was there: its first sample is `frames` samples earlier.
+    const captured = first.wallUs - ((first.frames - this.#usedOfFirst) / first.rate) * 1e6;
+    let need = Math.round(((chunk.duration ?? 20_000) / 1e6) * first.rate);
+    while (need > 0) {
+      const head = this.#inputs[0];
+      if (head === undefined) break;
+      const left = head.frames - this.#usedOfFirst;
+      if (need < left) {
+        this.#usedOfFirst += need;
+        break;
+      }
+      need -= left;
+      this.#inputs.shift();
+      this.#usedOfFirst = 0;
+    }
+    return captured;
   }
 
   async close(): Promise<void> {

@@ -12,12 +12,26 @@ export class RemoteAudio implements AsyncDisposable {
   readonly track: MediaStreamTrack;
   /** Latest decoded level, RFC 6464 (0 loudest .. 127 silence). */
   level = 127;
-  readonly stats = { framesDecoded: 0 };
+  readonly stats = {
+    framesDecoded: 0,
+    /**
+     * Per decoded frame handed to the track generator (the last 600): its capture time (sender's wall clock, ms)
+     * and capture-to-playout latency (the audio element's own output buffering comes after this).
+     */
+    playedAt: [] as { captureMs: number; latencyMs: number }[],
+    /** Capture-to-arrival latency samples, ms (the last 600). */
+    transitMs: [] as number[],
+  };
   readonly #scope = new Scope();
   readonly #buffer: JitterBuffer<RemoteFrame>;
   readonly #writer: WritableStreamDefaultWriter<AudioData>;
   #decoder: AudioDecoder;
   #timer: ReturnType<typeof setTimeout> | undefined;
+  /**
+   * Capture times (µs) of the chunks in the decoder, oldest first: one AudioData comes out per Opus chunk, and its
+   * own timestamp is the decoder's sample count, which falls behind the capture times after a lost frame.
+   */
+  #inDecoder: number[] = [];
 
   constructor(clock: PlayoutClock) {
     this.#buffer = new JitterBuffer<RemoteFrame>(clock, { capacity: 100 });
@@ -44,6 +58,7 @@ export class RemoteAudio implements AsyncDisposable {
   }
 
   #newDecoder(): AudioDecoder {
+    this.#inDecoder = [];
     const decoder = new AudioDecoder({
       output: (data) => {
         this.#play(data);
@@ -57,6 +72,8 @@ export class RemoteAudio implements AsyncDisposable {
   push(frame: RemoteFrame): void {
     if (this.#scope.closed) return;
     this.#buffer.push(frame.header, frame, frame.receivedAtUs);
+    this.stats.transitMs.push((frame.receivedAtUs - frame.header.timestamp) / 1000);
+    if (this.stats.transitMs.length > 600) this.stats.transitMs.shift();
     this.#schedule();
   }
 
@@ -80,6 +97,8 @@ export class RemoteAudio implements AsyncDisposable {
       this.#decoder.decode(
         new EncodedAudioChunk({ type: 'key', timestamp: f.header.timestamp, data: f.payload }),
       );
+      this.#inDecoder.push(f.header.timestamp);
+      if (this.#inDecoder.length > 100) this.#inDecoder.shift();
     } catch {
       // a bad frame: skip it
     }
@@ -92,6 +111,9 @@ export class RemoteAudio implements AsyncDisposable {
       return;
     }
     this.level = audioLevelOf(data);
+    const captureMs = (this.#inDecoder.shift() ?? data.timestamp) / 1000;
+    this.stats.playedAt.push({ captureMs, latencyMs: Date.now() - captureMs });
+    if (this.stats.playedAt.length > 600) this.stats.playedAt.shift();
     // The generator takes ownership and closes the AudioData after rendering.
     this.#writer.write(data).catch(() => {
       data.close();
@@ -99,7 +121,7 @@ export class RemoteAudio implements AsyncDisposable {
   }
 
   async close(): Promise<void> {
-    this.#buffer.clear();
+    this.#buffer.close();
     await this.#scope.close();
   }
 

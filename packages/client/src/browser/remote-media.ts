@@ -7,6 +7,8 @@ import type { LayoutSlotView, MediaKind, RemoteFrame } from '../meeting/meeting-
 import { RemoteAudio } from './remote-audio.ts';
 import { RemoteVideo } from './remote-video.ts';
 
+/** How many removed slot ids are remembered to refuse their late frames. */
+const MAX_RETIRED_SLOTS = 256;
 export interface VideoTile {
   readonly forwardedStreamId: string;
   readonly participantId: string;
@@ -23,6 +25,9 @@ export class RemoteMedia implements AsyncDisposable {
   readonly events = new Emitter<RemoteMediaEvents>();
   readonly #meeting: Meeting;
   readonly #videos = new Map<string, VideoTile>();
+  /** Video slots of the current layout, and slots a later layout removed (bounded, oldest forgotten first). */
+  #liveSlots = new Set<string>();
+  readonly #retiredSlots = new Set<string>();
   readonly #audios = new Map<string, { participantId: string; audio: RemoteAudio }>();
   readonly #clocks = new Map<string, PlayoutClock>();
   readonly #offs: (() => void)[] = [];
@@ -86,13 +91,18 @@ export class RemoteMedia implements AsyncDisposable {
       a.audio.push(f);
       return;
     }
+    // A frame still in flight for a slot the layout has removed must not bring its tile back: that tile would never
+    // be removed again (no later layout names it), and the participant would show a picture that never updates.
+    if (this.#retiredSlots.has(f.forwardedStreamId)) return;
     let tile = this.#videos.get(f.forwardedStreamId);
     if (tile?.participantId !== f.participantId || tile.kind !== f.kind) {
       const video =
         tile?.video ??
         new RemoteVideo(
           this.#clock(f.participantId),
-          () => void this.#meeting.requestKeyframe(f.forwardedStreamId),
+          // KeyframeRequest names the publisher's stream (common.proto): the handler knows the source, not our
+          // layout slot id (a request naming the slot was dropped, and the tile waited for a periodic key frame).
+          (sourceStreamId) => void this.#meeting.requestKeyframe(sourceStreamId),
         );
       tile = { forwardedStreamId: f.forwardedStreamId, participantId: f.participantId, kind: f.kind, video };
       this.#videos.set(f.forwardedStreamId, tile);
@@ -103,6 +113,13 @@ export class RemoteMedia implements AsyncDisposable {
 
   #onLayout(slots: readonly LayoutSlotView[]): void {
     const live = new Set(slots.filter((s) => s.kind !== 'audio').map((s) => s.slotStreamId));
+    for (const id of this.#liveSlots) if (!live.has(id)) this.#retiredSlots.add(id);
+    for (const id of live) this.#retiredSlots.delete(id);
+    for (const id of this.#retiredSlots) {
+      if (this.#retiredSlots.size <= MAX_RETIRED_SLOTS) break;
+      this.#retiredSlots.delete(id);
+    }
+    this.#liveSlots = live;
     let changed = false;
     for (const id of [...this.#videos.keys()]) {
       if (!live.has(id)) {
@@ -112,7 +129,7 @@ export class RemoteMedia implements AsyncDisposable {
     }
     for (const s of slots) {
       const t = this.#videos.get(s.slotStreamId);
-      if (t !== undefined && t.participantId !== s.participantId) {
+      if (t !== undefined && (t.participantId !== s.participantId || t.kind !== s.kind)) {
         this.#videos.set(s.slotStreamId, { ...t, participantId: s.participantId, kind: s.kind });
         changed = true;
       }

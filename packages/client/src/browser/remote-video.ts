@@ -3,6 +3,7 @@
 import { FrameType } from '@darktower/protocol';
 import { Scope } from '../core/scope.ts';
 import { JitterBuffer, type PlayoutClock } from '../media/jitter-buffer.ts';
+import { SlotRestart } from '../media/slot-restart.ts';
 import type { RemoteFrame } from '../meeting/meeting-types.ts';
 import { webCodecsVideoCodec } from './webcodecs-types.ts';
 
@@ -13,6 +14,17 @@ export interface VideoRenderStats {
   glassToGlassMs: number[];
   /** Capture-to-arrival latency samples, ms (the last 600): the network and forwarding part. */
   transitMs: number[];
+  /** Per drawn frame (the last 600): its capture time (sender's wall clock, ms) and capture-to-draw latency. */
+  renderedAt: { captureMs: number; latencyMs: number }[];
+  /** Key frames received, frames the jitter buffer dropped (late, duplicate, over capacity), decoder errors. */
+  keyFramesReceived: number;
+  framesDropped: number;
+  decodeErrors: number;
+  /** performance.now() when the first frame arrived, the first key frame went to the decoder, the first was drawn. */
+  firstReceivedAt: number | undefined;
+  /** Capture-to-arrival of the first frame, ms (when it was captured = firstReceivedAt - this). */
+  firstTransitMs: number | undefined;
+  firstDecodeAt: number | undefined;
   firstFrameAt: number | undefined;
 }
 
@@ -23,18 +35,31 @@ export class RemoteVideo implements AsyncDisposable {
     framesDrawn: 0,
     glassToGlassMs: [],
     transitMs: [],
+    renderedAt: [],
+    keyFramesReceived: 0,
+    framesDropped: 0,
+    decodeErrors: 0,
+    firstReceivedAt: undefined,
+    firstTransitMs: undefined,
+    firstDecodeAt: undefined,
     firstFrameAt: undefined,
   };
   readonly #scope = new Scope();
   readonly #buffer: JitterBuffer<RemoteFrame>;
-  readonly #requestKeyframe: () => void;
+  /** Asks the publisher of the stream now shown (its source stream id, not the slot id) for a key frame. */
+  readonly #requestKeyframe: (sourceStreamId: string) => void;
   #decoder: VideoDecoder | undefined;
   #codec = '';
   #needKey = true;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #sourceStreamId = '';
+  readonly #restart = new SlotRestart();
 
-  constructor(clock: PlayoutClock, requestKeyframe: () => void, canvas?: HTMLCanvasElement) {
+  constructor(
+    clock: PlayoutClock,
+    requestKeyframe: (sourceStreamId: string) => void,
+    canvas?: HTMLCanvasElement,
+  ) {
     this.canvas = canvas ?? document.createElement('canvas');
     this.#requestKeyframe = requestKeyframe;
     this.#buffer = new JitterBuffer<RemoteFrame>(clock, { capacity: 120 });
@@ -48,13 +73,36 @@ export class RemoteVideo implements AsyncDisposable {
 
   push(frame: RemoteFrame): void {
     if (this.#scope.closed) return;
-    if (frame.sourceStreamId !== this.#sourceStreamId) {
-      // The slot shows another source now: start over from its next key frame.
+    if (this.stats.firstReceivedAt === undefined) {
+      this.stats.firstReceivedAt = performance.now();
+      this.stats.firstTransitMs = (frame.receivedAtUs - frame.header.timestamp) / 1000;
+    }
+    if (frame.header.frameType === FrameType.VideoKey) this.stats.keyFramesReceived++;
+    const restart = this.#restart.next(
+      frame.sourceStreamId,
+      frame.header.sequence,
+      frame.header.frameType === FrameType.VideoKey,
+    );
+    if (restart !== undefined) {
+      // Another source fills the slot, or the handler switched it to another simulcast layer and this key frame
+      // came behind the old layer's frames (see SlotRestart): start over from a key frame, with a fresh decoder
+      // after a layer switch (the resolution differs); the buffer would drop this key frame as late.
       this.#sourceStreamId = frame.sourceStreamId;
       this.#buffer.clear();
       this.#needKey = true;
+      if (restart === 'layer') this.#closeDecoder();
     }
     this.#buffer.push(frame.header, frame, frame.receivedAtUs);
+    this.stats.framesDropped = this.#buffer.dropped;
+    if (this.#needKey && frame.header.frameType === FrameType.VideoKey) {
+      // Waiting for a key frame (first picture, another source or layer, a decoder error) and here it is: show it
+      // now rather than at its playout time (up to the clock's target delay later); what follows plays on the clock.
+      // Frames before it cannot be decoded anyway.
+      const due = this.#buffer.pop(Number.MAX_SAFE_INTEGER);
+      let from = 0;
+      for (let i = 0; i < due.length; i++) if (due[i]?.header.frameType === FrameType.VideoKey) from = i;
+      for (const { item } of due.slice(from)) this.#decode(item);
+    }
     this.stats.transitMs.push((frame.receivedAtUs - frame.header.timestamp) / 1000);
     if (this.stats.transitMs.length > 600) this.stats.transitMs.shift();
     this.#schedule();
@@ -93,6 +141,7 @@ export class RemoteVideo implements AsyncDisposable {
           this.#draw(frame);
         },
         error: () => {
+          this.stats.decodeErrors++;
           this.#needKey = true;
         },
       });
@@ -103,6 +152,7 @@ export class RemoteVideo implements AsyncDisposable {
       return;
     }
     this.#needKey = false;
+    this.stats.firstDecodeAt ??= performance.now();
     try {
       this.#decoder.decode(
         new EncodedVideoChunk({
@@ -122,7 +172,7 @@ export class RemoteVideo implements AsyncDisposable {
     const now = Date.now();
     if (now - this.#lastAsk < 500) return;
     this.#lastAsk = now;
-    this.#requestKeyframe();
+    this.#requestKeyframe(this.#sourceStreamId);
   }
 
   #draw(frame: VideoFrame): void {
@@ -139,6 +189,8 @@ export class RemoteVideo implements AsyncDisposable {
       const g2g = Date.now() - frame.timestamp / 1000;
       this.stats.glassToGlassMs.push(g2g);
       if (this.stats.glassToGlassMs.length > 600) this.stats.glassToGlassMs.shift();
+      this.stats.renderedAt.push({ captureMs: frame.timestamp / 1000, latencyMs: g2g });
+      if (this.stats.renderedAt.length > 600) this.stats.renderedAt.shift();
     } finally {
       frame.close();
     }
@@ -151,7 +203,7 @@ export class RemoteVideo implements AsyncDisposable {
   }
 
   async close(): Promise<void> {
-    this.#buffer.clear();
+    this.#buffer.close();
     await this.#scope.close();
   }
 

@@ -2,7 +2,7 @@
 // right after it is handed to the encoder (or dropped); the encoder is closed with the sender.
 import type { LocalPublication } from '../meeting/local-publication.ts';
 import { Scope } from '../core/scope.ts';
-import { endTrackReading } from './drain-and-cancel.ts';
+import { TrackFrames } from './drain-and-cancel.ts';
 import { trackProcessor, webCodecsVideoCodec } from './webcodecs-types.ts';
 
 export interface VideoSenderOptions {
@@ -66,22 +66,26 @@ export class VideoSender implements AsyncDisposable {
       }),
     );
     const Processor = trackProcessor();
-    // A clone of our own: stopping it ends the processor's stream without touching the caller's track.
-    const own = track.clone();
-    const reader = new Processor<VideoFrame>({ track: own, maxBufferSize: 2 }).readable.getReader();
-    this.#scope.defer(() => endTrackReading(own, reader, () => this.done));
-    this.done = this.#pump(reader);
+    const frames = new TrackFrames<VideoFrame>(
+      track,
+      (own) => new Processor<VideoFrame>({ track: own, maxBufferSize: 2 }).readable,
+    );
+    this.#scope.defer(async () => {
+      await frames.end();
+      await this.done;
+    });
+    this.done = this.#pump(frames);
   }
 
   requestKeyframe(): void {
     this.#forceKey = true;
   }
 
-  async #pump(reader: ReadableStreamDefaultReader<VideoFrame>): Promise<void> {
+  async #pump(frames: TrackFrames<VideoFrame>): Promise<void> {
     try {
       for (;;) {
-        const { done, value: frame } = await reader.read();
-        if (done) return;
+        const frame = await frames.read();
+        if (frame === undefined) return;
         try {
           this.stats.framesIn++;
           const encoder = this.#encoder;

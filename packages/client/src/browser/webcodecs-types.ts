@@ -34,22 +34,29 @@ export function webCodecsVideoCodec(codec: string): string {
   }
 }
 
-/** What the browser can decode and encode, for JoinRequest capabilities (VP8 first: the default). */
-export async function videoCodecSupport(): Promise<string[]> {
-  const out: string[] = [];
-  for (const name of ['VP8', 'VP9', 'AV1', 'H264']) {
-    const codec = webCodecsVideoCodec(name);
-    try {
-      const [enc, dec] = await Promise.all([
-        VideoEncoder.isConfigSupported({ codec, width: 640, height: 480 }),
-        VideoDecoder.isConfigSupported({ codec }),
-      ]);
-      if (enc.supported === true && dec.supported === true) out.push(name);
-    } catch {
-      // not supported
-    }
-  }
-  return out;
+let support: Promise<string[]> | undefined;
+
+/**
+ * What the browser can decode and encode, for JoinRequest capabilities (VP8 first: the default). The codecs are
+ * probed side by side, once per page (the answer does not change); call it early (e.g. on the pre-join page) and
+ * the join does not wait for it.
+ */
+export function videoCodecSupport(): Promise<string[]> {
+  support ??= Promise.all(
+    ['VP8', 'VP9', 'AV1', 'H264'].map(async (name) => {
+      const codec = webCodecsVideoCodec(name);
+      try {
+        const [enc, dec] = await Promise.all([
+          VideoEncoder.isConfigSupported({ codec, width: 640, height: 480 }),
+          VideoDecoder.isConfigSupported({ codec }),
+        ]);
+        return enc.supported === true && dec.supported === true ? [name] : [];
+      } catch {
+        return []; // not supported
+      }
+    }),
+  ).then((found) => found.flat());
+  return support;
 }
 
 /** True when this browser has what the client needs (WebCodecs and insertable streams). */

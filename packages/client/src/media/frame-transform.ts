@@ -1,5 +1,6 @@
-// The E2EE hook: a per-frame transform applied after encoding (encrypt) and before decoding (decrypt). The
-// SFrame implementation of @darktower/e2ee plugs in here; the default is the identity.
+// The per-frame transform applied after encoding (encrypt) and before decoding (decrypt). The Meeting's E2EE
+// (src/e2ee/, SFrame keyed by MLS) is one; a caller's own transform (MeetingOptions.transform) runs outside it, on
+// the wire side (it sees SFrame ciphertext in E2EE meetings). The default is the identity.
 import type { FrameType, StreamId } from '@darktower/protocol';
 
 export interface FrameMeta {
@@ -12,7 +13,8 @@ export interface FrameMeta {
 }
 
 export interface FrameTransform {
-  encrypt(payload: Uint8Array, meta: FrameMeta): Uint8Array | Promise<Uint8Array>;
+  /** Returns undefined when the frame must not be sent (e.g. E2EE has no key yet): it is dropped and counted. */
+  encrypt(payload: Uint8Array, meta: FrameMeta): Uint8Array | undefined | Promise<Uint8Array | undefined>;
   /** Returns undefined to drop a frame that does not authenticate. */
   decrypt(payload: Uint8Array, meta: FrameMeta): Uint8Array | undefined | Promise<Uint8Array | undefined>;
 }

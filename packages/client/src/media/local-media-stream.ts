@@ -25,6 +25,11 @@ export interface EncodedMediaFrame {
   readonly audioLevel?: { level: number; voiceActivity: boolean };
   /** Video only: the frame may be dropped without breaking later ones. */
   readonly discardable?: boolean;
+  /**
+   * Stream transport: the sequence number to send under when above the last one (simulcast layers number frames by
+   * capture so that a subscriber switched between layers sees one sequence). Default: the next one.
+   */
+  readonly sequence?: number;
 }
 
 export interface LocalMediaStreamStats {
@@ -107,6 +112,11 @@ export class LocalMediaStream implements AsyncDisposable {
       frameType,
       timestampUs: timestamp,
     });
+    if (payload === undefined) {
+      // Not to be sent (E2EE without a key yet): never fall back to the plaintext.
+      this.stats.framesDropped++;
+      return;
+    }
     const base = {
       frameType,
       streamId: this.streamId,
@@ -127,7 +137,7 @@ export class LocalMediaStream implements AsyncDisposable {
       } else if (this.#writer !== undefined) {
         const header: FrameHeader = {
           ...base,
-          sequence: ++this.#sequence,
+          sequence: (this.#sequence = Math.max(this.#sequence + 1, frame.sequence ?? 0)),
           payloadLength: payload.length,
           endOfFrame: true,
         };

@@ -57,11 +57,17 @@ export interface MediaConnectionOptions {
   transform?: FrameTransform;
   /** Largest payload accepted from the handler (default 4 MiB). */
   maxPayloadLength?: number;
+  /** W3C trace context sent with the auth message: the handler's spans join the caller's trace. */
+  traceparent?: string | undefined;
+  /** The handler at the other end (MediaServerInfo.handler_id), for callers that keep several connections. */
+  handlerId?: string;
 }
 
 export class MediaConnection implements AsyncDisposable {
   readonly events = new Emitter<MediaConnectionEvents>();
   readonly session: Session;
+  /** The handler at the other end ('' when not given). */
+  readonly handlerId: string;
   readonly closed: Promise<void>;
   readonly #published = new Map<string, LocalMediaStream>();
   readonly #reassemblers = new Map<string, Reassembler>();
@@ -80,6 +86,7 @@ export class MediaConnection implements AsyncDisposable {
 
   private constructor(session: Session, options: MediaConnectionOptions) {
     this.session = session;
+    this.handlerId = options.handlerId ?? '';
     this.#transform = options.transform ?? identityTransform;
     this.#maxPayloadLength = options.maxPayloadLength ?? 4 << 20;
     this.closed = new Promise((resolve) => (this.#resolveClosed = resolve));
@@ -111,6 +118,7 @@ export class MediaConnection implements AsyncDisposable {
       await conn.#control.write(
         create(MediaClientMessageSchema, {
           requestId: 1,
+          traceparent: options.traceparent ?? '',
           kind: { case: 'auth', value: { connectionToken, protocolVersion: 1 } },
         }),
       );
@@ -168,6 +176,16 @@ export class MediaConnection implements AsyncDisposable {
     );
     this.#published.set(spec.streamId, stream);
     return stream;
+  }
+
+  /** Whether a stream is published on this connection. */
+  isPublishing(streamId: string): boolean {
+    return this.#published.has(streamId);
+  }
+
+  /** Closes one outgoing stream (its publication moved elsewhere or ended). Idempotent. */
+  async unpublish(streamId: string): Promise<void> {
+    await this.#published.get(streamId)?.close();
   }
 
   async requestKeyframe(streamId: string, layerId = ''): Promise<void> {

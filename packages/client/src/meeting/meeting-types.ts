@@ -20,6 +20,15 @@ export interface RemoteStreamInfo {
   readonly width: number;
   readonly height: number;
   readonly muted: boolean;
+  /** Simulcast layers, low to high (absent or empty: one layer). */
+  readonly layers?: readonly RemoteLayerInfo[];
+}
+
+export interface RemoteLayerInfo {
+  readonly layerId: string;
+  readonly width: number;
+  readonly height: number;
+  readonly maxBitrate: number;
 }
 
 export interface RemoteParticipant {
@@ -29,6 +38,8 @@ export interface RemoteParticipant {
   readonly streams: readonly RemoteStreamInfo[];
   readonly audioMuted: boolean;
   readonly videoMuted: boolean;
+  /** Video codecs it decodes (absent from older controllers: VP8 only). */
+  readonly videoCodecs?: readonly string[];
 }
 
 /** A slot of the subscriber's layout and what fills it. */
@@ -83,7 +94,18 @@ export interface MeetingEvents {
   publicationFailed: [string, unknown];
   qualityUpdate: [StreamQualityUpdate];
   meetingEnded: [string];
+  /** A reconnection attempt failed (attempt number from 1, the error); more attempts follow unless `left` does. */
+  reconnectFailed: [number, unknown];
+  /**
+   * The controller refused to resume the session (SESSION_EXPIRED: the resume window passed or the state is gone;
+   * UNAUTHORIZED: the token no longer fits it): the SDK joins afresh under a new participant id.
+   */
+  resumeRefused: [unknown];
+  /** After a refused resume the meeting was joined afresh: the previous and the new participant id. */
+  rejoined: [string, string];
   error: [unknown];
+  /** Input from the services that was ignored (a bad MediaServersUpdate, an unreachable handler): what and why. */
+  warning: [string, Record<string, unknown>];
 }
 
 export type LayoutSpec =

@@ -3,6 +3,7 @@
 // resumes after a network drop (same participant id within the session TTL). Transport-neutral: the Connector
 // decides WebTransport, WebSocket fallback or a race; bots in Node use the same class.
 import {
+  FrameType,
   LeaveReason,
   parseStreamId,
   fourCCForCodec,
@@ -20,9 +21,15 @@ import { identityTransform, type FrameTransform } from '../media/frame-transform
 import type { LocalMediaStream } from '../media/local-media-stream.ts';
 import { MediaConnection, type ReceivedFrame } from '../media/media-connection.ts';
 import { ReceiveStats } from '../media/receive-stats.ts';
+import { SimulcastPublication, type SimulcastLayerOptions } from '../media/simulcast-publication.ts';
+import { SlotLayerPreferences, type SlotSize } from '../media/slot-layers.ts';
+import { MeetingE2ee, type MeetingE2eeOptions } from '../e2ee/meeting-e2ee.ts';
 import { SignalingClient } from '../signaling/signaling-client.ts';
+import type { ClientTracer } from '../core/tracing.ts';
+import { JoinTrace, type JoinMark } from './join-trace.ts';
 import { LayoutState } from './layout-state.ts';
 import { LocalPublication } from './local-publication.ts';
+import { planMediaServers } from './media-servers-update.ts';
 import type {
   Connector,
   LayoutSlotView,
@@ -43,7 +50,10 @@ export interface MeetingOptions {
   readonly displayName: string;
   /** A signed-in user's access token; guests leave it out. */
   readonly userToken?: string | undefined;
+  /** A transform on the wire side of every frame (outside SFrame when the meeting has E2EE on). */
   readonly transform?: FrameTransform;
+  /** End-to-end encryption (SFrame keyed by MLS) runs whenever the meeting has it on; where and how. */
+  readonly e2ee?: MeetingE2eeOptions;
   /** What this client can decode (default VP8 + Opus). */
   readonly capabilities?: { videoCodecs: string[]; audioCodecs: string[]; simulcast?: boolean };
   /** Resume attempts after a drop (default 5, 1 s apart). 0 turns resume off. */
@@ -56,6 +66,22 @@ export interface MeetingOptions {
   readonly grant?: (signal: AbortSignal) => Promise<JoinGrant>;
   /** Subscribe to every remote audio stream (default true). */
   readonly autoSubscribeAudio?: boolean;
+  /**
+   * Spans of the join (join_meeting, http_get_meeting_info, webtransport_connect, media_connection_establish,
+   * first_frame_received), their traceparent sent to the services so one join is one trace. Default: none.
+   */
+  readonly tracer?: ClientTracer;
+  /**
+   * The layout to ask for as part of the join, given who is already in the meeting: sent right after the
+   * JoinResponse, side by side with opening the media connection (the handler starts the slots' routes when that
+   * connection arrives), instead of after the join resolved: the others' video starts a round trip earlier. The
+   * slots are in `layoutSlots` when `join` resolves. Not used on resume (the controller restores the layout).
+   */
+  readonly layout?: (
+    participants: readonly RemoteParticipant[],
+  ) => { readonly spec: LayoutSpec; readonly pinned?: string[] } | undefined;
+  /** Where warnings about bad input from the services go (default: console); they are also `warning` events. */
+  readonly log?: { warn(message: string, details?: object): void };
 }
 
 export interface PublishOptions {
@@ -70,9 +96,14 @@ export interface PublishOptions {
 
 interface Link {
   readonly signaling: SignalingClient;
+  /** Its media connections, the primary's first; MediaServersUpdate adds and removes some. */
   readonly media: MediaConnection[];
   readonly response: JoinResponse;
 }
+
+/** Resumes are not traced as joins. */
+const NO_TRACE = new JoinTrace(undefined, '');
+NO_TRACE.end();
 
 export class Meeting implements AsyncDisposable {
   readonly events = new Emitter<MeetingEvents>((error) => {
@@ -81,16 +112,29 @@ export class Meeting implements AsyncDisposable {
     });
   });
   readonly roster = new Roster();
+  /** Whether media is end-to-end encrypted, the MLS epoch and verification code, dropped-frame counts. */
+  readonly e2ee: MeetingE2ee;
   readonly #options: MeetingOptions;
   readonly #transform: FrameTransform;
   readonly #layout = new LayoutState();
   readonly #publications = new Map<string, LocalPublication>();
+  /** How each publication was announced (announced again after a fresh join). */
+  readonly #publishOptions = new Map<string, PublishOptions>();
   readonly #audioSubscriptions = new Set<string>();
   readonly #receiveStats = new Map<string, ReceiveStats>();
+  /** Per link: the handler the controller last named for our streams (absent: the primary). */
+  readonly #publishVia = new WeakMap<Link, string>();
+  /** Per link: MediaServersUpdates are applied one after the other. */
+  readonly #serverUpdates = new WeakMap<Link, Promise<void>>();
   readonly #bitrateHints = new Map<string, { atMs: number; bps: number }[]>();
   #qualityTimer: ReturnType<typeof setInterval> | undefined;
+  #slotLayers: SlotLayerPreferences | undefined;
+  /** Slots that have had a key frame, and sizes given for slots still waiting for their first one. */
+  readonly #slotsStarted = new Set<string>();
+  readonly #pendingSlotSizes = new Map<string, SlotSize>();
   readonly #abort = new AbortController();
   #state: MeetingState = { state: 'idle' };
+  #trace: JoinTrace = NO_TRACE;
   #link: Link | undefined;
   #meetingId = '';
   #resumeToken = '';
@@ -100,19 +144,25 @@ export class Meeting implements AsyncDisposable {
 
   private constructor(options: MeetingOptions) {
     this.#options = options;
-    this.#transform = options.transform ?? identityTransform;
+    this.e2ee = new MeetingE2ee(options.e2ee ?? {}, options.transform ?? identityTransform, (id) => {
+      void this.requestKeyframe(id);
+    });
+    this.#transform = this.e2ee.transform;
     this.closed = new Promise((resolve) => (this.#resolveClosed = resolve));
   }
 
   /** Joins; rejects with a ClientError (UNAUTHORIZED, NOT_FOUND, CAPACITY_EXCEEDED, UNAVAILABLE, ...). */
   static async join(options: MeetingOptions, signal?: AbortSignal): Promise<Meeting> {
     const meeting = new Meeting(options);
+    meeting.#trace = new JoinTrace(options.tracer, options.meeting);
     meeting.#setState({ state: 'joining' });
     try {
       const link = await meeting.#connect(undefined, anySignal(signal, meeting.#abort.signal));
-      meeting.#adopt(link, false);
+      meeting.#adopt(link);
+      meeting.#trace.joined(meeting.participantId);
       return meeting;
     } catch (error) {
+      meeting.#trace.end(error);
       meeting.#setState({ state: 'left', reason: 'refused', error });
       await meeting.close();
       throw error;
@@ -137,6 +187,20 @@ export class Meeting implements AsyncDisposable {
 
   get meetingName(): string {
     return this.#link?.response.meeting?.displayName ?? '';
+  }
+
+  /**
+   * Where this meeting's join spent its time: `join:start`, each step's `<step>:start` / `<step>:end`
+   * (http_get_meeting_info, webtransport_connect, signaling_join, e2ee_start, media_connection_establish),
+   * `joined`, `first_remote_frame`, and whatever the app added with `markJoin`. `at` is performance.now() (ms).
+   */
+  get joinMarks(): readonly JoinMark[] {
+    return this.#trace.marks;
+  }
+
+  /** Adds an app-side point to `joinMarks` (e.g. camera published, layout asked for). */
+  markJoin(name: string): void {
+    this.#trace.mark(name);
   }
 
   get participants(): RemoteParticipant[] {
@@ -167,8 +231,39 @@ export class Meeting implements AsyncDisposable {
     });
     await this.#announce(link, publication, options, signal);
     this.#publications.set(streamId, publication);
+    this.#publishOptions.set(streamId, options);
     publication.attach(await this.#openMedia(link, publication));
     return publication;
+  }
+
+  /**
+   * Publishes a simulcast video: one stream id that subscribers see (the handler forwards each of them the layer
+   * that fits), and a publication per layer (`layers` low to high), each sent as a media stream of its own.
+   */
+  async publishSimulcast(
+    options: PublishOptions & { readonly layers: readonly SimulcastLayerOptions[] },
+    signal?: AbortSignal,
+  ): Promise<SimulcastPublication> {
+    const link = this.#requireLink();
+    const fourcc = fourCCForCodec(options.codec) ?? parseFourCC(options.codec);
+    const group = new LocalPublication(randomStreamId(), options.kind, fourcc, (p) => this.#unpublish(p));
+    const layers = options.layers.map((spec) => {
+      const publication = new LocalPublication(randomStreamId(), options.kind, fourcc, (p) => {
+        this.#publications.delete(p.streamId);
+        return Promise.resolve();
+      });
+      publication.events.on('failed', (error) => {
+        this.events.emit('publicationFailed', group.streamId, error);
+      });
+      return { ...spec, publication };
+    });
+    const announced = layers.map(({ publication, ...l }) => ({ ...l, streamId: publication.streamId }));
+    await this.#announce(link, group, options, signal, announced);
+    for (const l of layers) {
+      this.#publications.set(l.publication.streamId, l.publication);
+      l.publication.attach(await this.#openMedia(link, l.publication));
+    }
+    return new SimulcastPublication(group, layers);
   }
 
   /** Asks for a layout; the controller answers with slots (layoutChanged) and media arrives per slot. */
@@ -196,6 +291,45 @@ export class Meeting implements AsyncDisposable {
     const link = this.#link;
     if (link === undefined) return;
     await Promise.allSettled(link.media.map((m) => m.requestKeyframe(forwardedStreamId)));
+  }
+
+  /**
+   * The highest simulcast layer worth receiving under `forwardedStreamId` (a slot id): what the slot's size calls
+   * for. The handler keeps it for the slot whichever source fills it; a layer id the source lacks lifts the cap.
+   */
+  async preferLayer(forwardedStreamId: string, layerId: string): Promise<void> {
+    const link = this.#link;
+    if (link === undefined) return;
+    await Promise.allSettled(
+      link.media.map((m) => m.feedback(forwardedStreamId, { bandwidthBps: 0, preferredLayerId: layerId })),
+    );
+  }
+
+  /**
+   * The on-screen size (CSS pixels) of the tile showing layout slot `slotStreamId`: the slot then asks its handler
+   * for the smallest simulcast layer that covers that size at the device's pixel ratio (and again when the size or
+   * the slot's source changes), instead of every tile getting the same layer. Call it whenever the tile is resized
+   * (e.g. from a ResizeObserver); cheap when nothing changed. A slot that has not had its first key frame yet keeps
+   * the size until then: its first picture comes in whatever layer the handler started it on, rather than the
+   * handler switching layers before it and the picture waiting for a second key frame.
+   */
+  setSlotSize(slotStreamId: string, size: SlotSize): void {
+    if (this.#closing !== undefined) return;
+    if (!this.#slotsStarted.has(slotStreamId)) {
+      this.#pendingSlotSizes.set(slotStreamId, size);
+      if (this.#pendingSlotSizes.size > 256)
+        this.#pendingSlotSizes.delete(this.#pendingSlotSizes.keys().next().value ?? '');
+      return;
+    }
+    this.#slotLayers ??= new SlotLayerPreferences(this, {
+      pixelRatio: () => (globalThis as { devicePixelRatio?: number }).devicePixelRatio ?? 1,
+    });
+    this.#slotLayers.setSlotSize(slotStreamId, size);
+  }
+
+  /** The simulcast layer each slot asked for after setSlotSize (slot stream id -> layer id). */
+  get layerPreferences(): ReadonlyMap<string, string> {
+    return this.#slotLayers?.preferences ?? new Map<string, string>();
   }
 
   /**
@@ -250,12 +384,15 @@ export class Meeting implements AsyncDisposable {
   close(): Promise<void> {
     this.#closing ??= (async () => {
       this.#abort.abort(ClientError.closed('meeting'));
+      this.#trace.end();
       clearInterval(this.#qualityTimer);
+      this.#slotLayers?.close();
       for (const p of [...this.#publications.values()]) p.attach(undefined);
       this.#publications.clear();
       const link = this.#link;
       this.#link = undefined;
       if (link !== undefined) await this.#closeLink(link);
+      await this.e2ee.close();
       if (this.#state.state !== 'left') this.#setState({ state: 'left', reason: 'left' });
       this.roster.clear();
       this.#resolveClosed();
@@ -273,23 +410,32 @@ export class Meeting implements AsyncDisposable {
   async #connect(resume: { participantId: string } | undefined, signal: AbortSignal): Promise<Link> {
     const o = this.#options;
     const api = o.api;
+    const trace = resume === undefined ? this.#trace : new JoinTrace(undefined, '');
+    const getGrant = o.grant;
     let grant: JoinGrant;
-    if (o.grant !== undefined) grant = await o.grant(signal);
+    if (getGrant !== undefined) grant = await trace.step('http_get_meeting_info', () => getGrant(signal));
     else if (api !== undefined)
-      grant = await api.joinMeeting(
-        o.meeting,
-        { displayName: o.displayName, userToken: o.userToken },
-        signal,
+      grant = await trace.step('http_get_meeting_info', (traceparent) =>
+        api.joinMeeting(
+          o.meeting,
+          { displayName: o.displayName, userToken: o.userToken, traceparent },
+          signal,
+        ),
       );
     else throw ClientError.invalidState('Meeting needs `api` or `grant`');
     this.#meetingId = grant.meetingId;
-    const session = await o.connector(
-      { url: grant.meetingControllerUrl, serverCertificateHashes: [], purpose: 'signaling' },
-      signal,
+    const session = await trace.step('webtransport_connect', () =>
+      o.connector(
+        { url: grant.meetingControllerUrl, serverCertificateHashes: [], purpose: 'signaling' },
+        signal,
+      ),
     );
-    const signaling = await SignalingClient.open(session, { signal });
+    // Held until #adopt has wired the listeners: nothing the controller says after the JoinResponse is lost.
+    const signaling = await SignalingClient.open(session, { signal, holdEvents: true });
+    this.e2ee.attach(signaling); // before joining: MLS messages follow the JoinResponse at once
     let response: JoinResponse;
     try {
+      trace.mark('signaling_join:start');
       response = await signaling.join(
         resume === undefined
           ? {
@@ -318,7 +464,13 @@ export class Meeting implements AsyncDisposable {
               },
             },
         signal,
+        trace.traceparent,
       );
+      trace.mark('signaling_join:end');
+      if (resume === undefined) {
+        await this.e2ee.start(response);
+        trace.mark('e2ee_start:end');
+      }
     } catch (error) {
       await signaling.close();
       throw error;
@@ -329,9 +481,15 @@ export class Meeting implements AsyncDisposable {
         : response.mediaServer === undefined
           ? []
           : [response.mediaServer];
+    const layout = resume === undefined ? this.#initialLayout(response, signaling, trace, signal) : undefined;
     const media: MediaConnection[] = [];
     try {
-      const results = await Promise.allSettled(servers.map((s) => this.#openMediaConnection(s, signal)));
+      const results = await Promise.allSettled(
+        servers.map((s) =>
+          trace.step('media_connection_establish', (tp) => this.#openMediaConnection(s, signal, tp)),
+        ),
+      );
+      await layout;
       for (const r of results) if (r.status === 'fulfilled') media.push(r.value);
       if (media.length === 0) {
         const first = results.find((r) => r.status === 'rejected');
@@ -345,7 +503,11 @@ export class Meeting implements AsyncDisposable {
     return { signaling, media, response };
   }
 
-  async #openMediaConnection(server: MediaServerInfo, signal: AbortSignal): Promise<MediaConnection> {
+  async #openMediaConnection(
+    server: MediaServerInfo,
+    signal: AbortSignal,
+    traceparent?: string,
+  ): Promise<MediaConnection> {
     const session = await this.#options.connector(
       {
         url: server.mediaHandlerUrl,
@@ -354,20 +516,19 @@ export class Meeting implements AsyncDisposable {
       },
       signal,
     );
-    return MediaConnection.open(session, server.connectionToken, { signal, transform: this.#transform });
+    return MediaConnection.open(session, server.connectionToken, {
+      signal,
+      transform: this.#transform,
+      handlerId: server.handlerId,
+      traceparent,
+    });
   }
 
-  /** Makes a fresh link current: roster, listeners, re-publish, layout. */
-  #adopt(link: Link, resumed: boolean): void {
+  /** Makes a fresh link current: listeners, state, roster (as the JoinResponse describes it). */
+  #adopt(link: Link): void {
     this.#link = link;
     const r = link.response;
     this.#resumeToken = r.resumeToken;
-    if (!resumed) {
-      for (const p of r.existingParticipants) {
-        if (p.participantId === r.participantId) continue;
-        this.roster.set(participantOf(p));
-      }
-    }
     this.#wire(link);
     clearInterval(this.#qualityTimer);
     this.#qualityTimer = setInterval(() => {
@@ -379,9 +540,37 @@ export class Meeting implements AsyncDisposable {
       transport: link.signaling.protocol,
       isHost: r.isHost,
     });
-    if (!resumed) for (const p of this.roster.all) this.events.emit('participantJoined', p);
+    this.#syncRoster(r);
     for (const p of this.roster.all)
       for (const s of p.streams) if (s.kind === 'audio') void this.#subscribeAudio(s.streamId);
+    // Messages sent after the JoinResponse now reach the listeners above, in order.
+    link.signaling.releaseEvents();
+    if (link.signaling.state.state === 'disconnected' && this.#link === link && this.#closing === undefined)
+      void this.#onDrop(link, link.signaling.state.error);
+  }
+
+  /**
+   * The roster becomes what the JoinResponse lists: after a resume, whoever left or came meanwhile is announced
+   * (participantLeft / participantJoined / participantUpdated), so the roster never keeps a ghost or misses a peer.
+   */
+  #syncRoster(r: JoinResponse): void {
+    const listed = new Map(
+      r.existingParticipants
+        .filter((p) => p.participantId !== r.participantId)
+        .map((p) => [p.participantId, participantOf(p)]),
+    );
+    for (const p of this.roster.all) {
+      if (listed.has(p.participantId)) continue;
+      this.roster.delete(p.participantId);
+      for (const s of p.streams) this.#audioSubscriptions.delete(s.streamId);
+      this.events.emit('participantLeft', p, LeaveReason.CONNECTION_LOST);
+    }
+    for (const p of listed.values()) {
+      const known = this.roster.get(p.participantId);
+      this.roster.set(p);
+      if (known === undefined) this.events.emit('participantJoined', p);
+      else if (JSON.stringify(known) !== JSON.stringify(p)) this.events.emit('participantUpdated', p);
+    }
   }
 
   #wire(link: Link): void {
@@ -401,7 +590,13 @@ export class Meeting implements AsyncDisposable {
     });
     ev.on('streamPublished', (m) => {
       const stream = m.stream;
-      if (stream === undefined || m.participantId === this.participantId) return;
+      if (m.participantId === this.participantId) {
+        // Our own stream announced with a handler: where the controller wants it now (it moves after a failover).
+        const handlerId = m.handlerIds[0];
+        if (handlerId !== undefined) void this.#followPublishHandler(link, handlerId);
+        return;
+      }
+      if (stream === undefined) return;
       const p = this.roster.get(m.participantId);
       if (p === undefined) return;
       const info = streamInfoOf(stream);
@@ -457,22 +652,39 @@ export class Meeting implements AsyncDisposable {
       if (this.#state.state === 'left') return;
       void this.#onDrop(link, s.error);
     });
-    for (const m of link.media) {
-      m.events.on('frame', (f) => void this.#onFrame(f));
-      m.events.on('keyframeRequested', (id) => {
-        this.#publications.get(id)?.events.emit('keyframeRequested');
-        this.events.emit('keyframeRequested', id);
-      });
-      m.events.on('streamWithdrawn', (id) => {
-        this.events.emit('remoteStreamEnded', id);
-      });
-      m.events.on('error', (e) => {
-        this.events.emit('error', e);
-      });
-    }
+    ev.on('mediaServersUpdate', (u) => {
+      const previous = this.#serverUpdates.get(link) ?? Promise.resolve();
+      this.#serverUpdates.set(
+        link,
+        previous
+          .then(() => this.#applyMediaServers(link, u.mediaServers))
+          .catch((error: unknown) => {
+            this.#warn('could not apply a MediaServersUpdate', { error });
+          }),
+      );
+    });
+    for (const m of link.media) this.#wireMedia(link, m);
+  }
+
+  #wireMedia(link: Link, m: MediaConnection): void {
+    m.events.on('stateChanged', (s) => {
+      if (s.state === 'closed') void this.#mediaLost(link, m);
+    });
+    m.events.on('frame', (f) => void this.#onFrame(f));
+    m.events.on('keyframeRequested', (id) => {
+      this.#publications.get(id)?.events.emit('keyframeRequested');
+      this.events.emit('keyframeRequested', id);
+    });
+    m.events.on('streamWithdrawn', (id) => {
+      this.events.emit('remoteStreamEnded', id);
+    });
+    m.events.on('error', (e) => {
+      this.events.emit('error', e);
+    });
   }
 
   async #onFrame(f: ReceivedFrame): Promise<void> {
+    this.#trace.frameReceived();
     const id = f.streamId as string;
     const slot = this.#layout.bySlotStreamId(id);
     let participantId: string | undefined;
@@ -482,6 +694,14 @@ export class Meeting implements AsyncDisposable {
       // Audio reaches us through direct subscriptions; an audio-only tile's slot would play it twice.
       if (slot.kind === 'audio') return;
       ({ participantId, sourceStreamId, kind } = slot);
+      if (!this.#slotsStarted.has(id) && f.header.frameType === FrameType.VideoKey) {
+        this.#slotsStarted.add(id);
+        if (this.#slotsStarted.size > 1024)
+          this.#slotsStarted.delete(this.#slotsStarted.values().next().value ?? '');
+        const size = this.#pendingSlotSizes.get(id);
+        this.#pendingSlotSizes.delete(id);
+        if (size !== undefined) this.setSlotSize(id, size);
+      }
     } else if (this.#audioSubscriptions.has(id)) {
       const found = this.roster.findStream(id);
       participantId = found?.participant.participantId;
@@ -515,30 +735,83 @@ export class Meeting implements AsyncDisposable {
     });
   }
 
+  /**
+   * webtransport-flow.md "Connection Loss Handling": a new join token (the Global Controller names the controller
+   * that has the meeting now, which is another one when ours died), a new connection, ResumeSession with the same
+   * participant id. A refused resume (SESSION_EXPIRED, UNAUTHORIZED) falls back to a fresh join under a new id
+   * (`resumeRefused`, then `rejoined`); an ended or unknown meeting, a refused fresh join or running out of
+   * attempts ends in `left` with the cause. Never stays in `reconnecting`.
+   */
   async #onDrop(link: Link, cause: unknown): Promise<void> {
     const attempts = this.#options.reconnectAttempts ?? 5;
     const participantId = link.response.participantId;
     this.#link = undefined;
     for (const p of this.#publications.values()) p.attach(undefined);
     await this.#closeLink(link);
+    let resume: { participantId: string } | undefined = { participantId };
+    let lastError: unknown = cause;
     for (let attempt = 1; attempt <= attempts && this.#closing === undefined; attempt++) {
       this.#setState({ state: 'reconnecting', participantId, attempt });
+      let next: Link;
       try {
         await sleep(this.#options.reconnectDelayMs ?? 1_000, this.#abort.signal);
-        const next = await this.#connect({ participantId }, this.#abort.signal);
-        this.#layout.reset();
-        this.#adopt(next, true);
-        for (const p of this.#publications.values()) p.attach(await this.#openMedia(next, p));
-        if (this.#layout.spec !== undefined) await this.#sendLayout(next);
-        return;
+        next = await this.#connect(resume, this.#abort.signal);
       } catch (error) {
-        if (isClientError(error, 'SESSION_EXPIRED') || isClientError(error, 'ABORTED')) break;
-        if (isClientError(error, 'NOT_FOUND')) break;
+        if (this.#abort.signal.aborted || isClientError(error, 'ABORTED')) return;
+        lastError = error;
+        this.events.emit('reconnectFailed', attempt, error);
+        if (
+          resume !== undefined &&
+          (isClientError(error, 'SESSION_EXPIRED') || isClientError(error, 'UNAUTHORIZED'))
+        ) {
+          this.events.emit('resumeRefused', error);
+          resume = undefined;
+          continue;
+        }
+        if (endsMeeting(error)) {
+          this.#setState({ state: 'left', reason: 'meeting-ended', error });
+          await this.close();
+          return;
+        }
+        if (resume === undefined && refusesJoin(error)) break;
+        continue;
       }
+      await this.#restore(next, resume === undefined ? participantId : undefined);
+      return;
     }
     if (this.#closing !== undefined) return;
-    this.#setState({ state: 'left', reason: 'connection-lost', error: cause });
+    this.#setState({ state: 'left', reason: 'connection-lost', error: lastError });
     await this.close();
+  }
+
+  /** A new link after a drop: resumed (same participant), or joined afresh (`rejoinedFrom`: the old id). */
+  async #restore(next: Link, rejoinedFrom: string | undefined): Promise<void> {
+    this.#layout.reset();
+    if (rejoinedFrom !== undefined) {
+      // A new participant: the controller has none of the old one's subscriptions or streams.
+      this.#audioSubscriptions.clear();
+      this.#receiveStats.clear();
+    }
+    this.#adopt(next);
+    if (rejoinedFrom !== undefined) this.events.emit('rejoined', rejoinedFrom, next.response.participantId);
+    // One stream refused (say, its id still held by the old participant) does not keep the others or the layout
+    // from coming back. A drop of the new link is handled by its own listener; anything else is reported.
+    for (const p of [...this.#publications.values()]) {
+      if (this.#link !== next) return;
+      try {
+        const options = this.#publishOptions.get(p.streamId);
+        if (rejoinedFrom !== undefined && options !== undefined) await this.#announce(next, p, options);
+        p.attach(await this.#openMedia(next, p));
+      } catch (error) {
+        if (this.#link === next && !isClientError(error, 'CLOSED'))
+          this.events.emit('publicationFailed', p.streamId, error);
+      }
+    }
+    try {
+      if (this.#layout.spec !== undefined && this.#link === next) await this.#sendLayout(next);
+    } catch (error) {
+      if (this.#link === next && !isClientError(error, 'CLOSED')) this.events.emit('error', error);
+    }
   }
 
   async #closeLink(link: Link): Promise<void> {
@@ -547,7 +820,13 @@ export class Meeting implements AsyncDisposable {
 
   // ---- publishing ---------------------------------------------------------------------------------------
 
-  async #announce(link: Link, p: LocalPublication, o: PublishOptions, signal?: AbortSignal): Promise<void> {
+  async #announce(
+    link: Link,
+    p: LocalPublication,
+    o: PublishOptions,
+    signal?: AbortSignal,
+    layers: readonly (SimulcastLayerOptions & { readonly streamId: string })[] = [],
+  ): Promise<void> {
     const video = o.kind !== 'audio';
     await link.signaling.request(
       {
@@ -559,7 +838,14 @@ export class Meeting implements AsyncDisposable {
             codec: codecName(p.codec),
             maxBitrate: o.maxBitrate ?? 0,
             ...(video
-              ? { video: { width: o.width ?? 0, height: o.height ?? 0, framerate: o.framerate ?? 0 } }
+              ? {
+                  video: {
+                    width: o.width ?? 0,
+                    height: o.height ?? 0,
+                    framerate: o.framerate ?? 0,
+                    simulcastLayers: layers.map((l) => ({ ...l })),
+                  },
+                }
               : {}),
           },
         },
@@ -569,14 +855,142 @@ export class Meeting implements AsyncDisposable {
   }
 
   async #openMedia(link: Link, p: LocalPublication): Promise<LocalMediaStream> {
-    // The primary handler receives our streams (StreamPublished.handler_ids names it; it is media_servers[0]).
-    const media = link.media[0];
+    const media = this.#publishTarget(link);
     if (media === undefined) throw new ClientError('UNAVAILABLE', 'no media connection');
     return media.publish({ streamId: p.streamId, streamType: streamTypeOfKind(p.kind), codec: p.codec });
   }
 
+  // ---- media handler failover -----------------------------------------------------------------------------
+  // architecture.md "Media Handler Failure": the client is already connected to a standby handler. When the
+  // controller moves our streams (StreamPublished for our own stream naming another handler), or the connection
+  // carrying them dies, the streams open on the other connection first and only then close on the old one
+  // (make-before-break), and video asks the encoder for a key frame so subscribers can decode at once. Receiving
+  // needs nothing: frames are taken from every connection, and the controller routes them via the live handler.
+
+  /** The connection our streams go to: the handler the controller named last, else the primary; live ones only. */
+  #publishTarget(link: Link): MediaConnection | undefined {
+    const live = link.media.filter((m) => m.state.state === 'ready');
+    const wanted = this.#publishVia.get(link) ?? link.media[0]?.handlerId;
+    return live.find((m) => m.handlerId === wanted) ?? live[0];
+  }
+
+  /** The media handlers this client is connected to, the one carrying its streams first. */
+  get mediaHandlerIds(): string[] {
+    const link = this.#link;
+    if (link === undefined) return [];
+    const first = this.#publishTarget(link);
+    const rest = link.media.filter((m) => m !== first && m.state.state === 'ready');
+    return [...(first === undefined ? [] : [first]), ...rest].map((m) => m.handlerId);
+  }
+
+  async #followPublishHandler(link: Link, handlerId: string): Promise<void> {
+    const current = this.#publishTarget(link);
+    if (current?.handlerId === handlerId) return;
+    const target = link.media.find((m) => m.handlerId === handlerId && m.state.state === 'ready');
+    if (target === undefined) return; // not connected there: the controller's next plan or a resume fixes it
+    this.#publishVia.set(link, handlerId);
+    await this.#movePublications(link, target);
+    // The controller moved us off that handler because it failed: the break of make-before-break.
+    if (current !== undefined && this.#link === link) await current.close();
+  }
+
+  async #mediaLost(link: Link, lost: MediaConnection): Promise<void> {
+    if (this.#link !== link || this.#closing !== undefined) return;
+    const wanted = this.#publishVia.get(link) ?? link.media[0]?.handlerId;
+    if (lost.handlerId !== wanted) return;
+    const target = link.media.find((m) => m !== lost && m.state.state === 'ready');
+    if (target === undefined) return; // no standby: the signaling drop (or the controller) decides what follows
+    this.#publishVia.set(link, target.handlerId);
+    await this.#movePublications(link, target);
+  }
+
+  async #movePublications(link: Link, target: MediaConnection): Promise<void> {
+    for (const p of [...this.#publications.values()]) {
+      if (this.#link !== link || p.isClosed || target.isPublishing(p.streamId)) continue;
+      const old = link.media.find((m) => m !== target && m.isPublishing(p.streamId));
+      try {
+        p.attach(
+          await target.publish({
+            streamId: p.streamId,
+            streamType: streamTypeOfKind(p.kind),
+            codec: p.codec,
+          }),
+        );
+      } catch (error) {
+        if (!isClientError(error, 'CLOSED')) this.events.emit('error', error);
+        continue;
+      }
+      if (p.kind !== 'audio') p.events.emit('keyframeRequested');
+      await old?.unpublish(p.streamId);
+    }
+  }
+
+  /**
+   * MediaServersUpdate: the controller restored our redundancy (a new standby) or gave us a fresh primary after all
+   * our handlers died. Connects to the handlers newly listed (make), moves our streams to the primary, then closes
+   * the connections to handlers no longer listed (break). A bad list is ignored with a warning; a handler we cannot
+   * reach is skipped (the controller lists it again, or a resume sorts it out). Never throws.
+   */
+  async #applyMediaServers(link: Link, servers: readonly MediaServerInfo[]): Promise<void> {
+    if (this.#link !== link || this.#closing !== undefined) return;
+    const ready = new Set(link.media.filter((m) => m.state.state === 'ready').map((m) => m.handlerId));
+    const plan = planMediaServers(servers, ready);
+    if (!plan.ok) {
+      this.#warn('ignored a MediaServersUpdate', { reason: plan.reason });
+      return;
+    }
+    for (const handlerId of plan.skipped)
+      this.#warn('no connection token for a listed media handler', { handlerId });
+    const opened = await Promise.allSettled(
+      plan.connect.map((s) => this.#openMediaConnection(s, this.#abort.signal)),
+    );
+    const added: MediaConnection[] = [];
+    opened.forEach((r, i) => {
+      if (r.status === 'fulfilled') added.push(r.value);
+      else
+        this.#warn('could not connect to a media handler', {
+          handlerId: plan.connect[i]?.handlerId,
+          error: r.reason,
+        });
+    });
+    if (this.#link !== link) {
+      await Promise.allSettled(added.map((m) => m.close()));
+      return;
+    }
+    for (const m of added) {
+      const stale = link.media.findIndex((old) => old.handlerId === m.handlerId);
+      if (stale >= 0) void link.media.splice(stale, 1)[0]?.close();
+      link.media.push(m);
+      this.#wireMedia(link, m);
+    }
+    // The controller's order: the primary first (the fallback target of #publishTarget).
+    const rank = (m: MediaConnection): number => {
+      const i = plan.order.indexOf(m.handlerId);
+      return i < 0 ? plan.order.length : i;
+    };
+    link.media.sort((a, b) => rank(a) - rank(b));
+    const primary = link.media.find((m) => m.handlerId === plan.order[0] && m.state.state === 'ready');
+    if (primary !== undefined && this.#publishTarget(link) !== primary) {
+      this.#publishVia.set(link, primary.handlerId);
+      await this.#movePublications(link, primary);
+    } else if (primary !== undefined) {
+      this.#publishVia.set(link, primary.handlerId);
+    }
+    if (this.#link !== link) return;
+    const unlisted = link.media.filter((m) => !plan.order.includes(m.handlerId));
+    if (primary === undefined && unlisted.some((m) => m === this.#publishTarget(link))) return; // keep sending
+    for (const m of unlisted) link.media.splice(link.media.indexOf(m), 1);
+    await Promise.allSettled(unlisted.map((m) => m.close()));
+  }
+
+  #warn(message: string, details: Record<string, unknown>): void {
+    (this.#options.log ?? console).warn(`darktower: ${message}`, details);
+    this.events.emit('warning', message, details);
+  }
+
   async #unpublish(p: LocalPublication): Promise<void> {
     this.#publications.delete(p.streamId);
+    this.#publishOptions.delete(p.streamId);
     const link = this.#link;
     if (link === undefined) return;
     await link.signaling
@@ -600,9 +1014,13 @@ export class Meeting implements AsyncDisposable {
   }
 
   async #sendLayout(link: Link, signal?: AbortSignal): Promise<void> {
+    await this.#requestLayout(link.signaling, signal);
+  }
+
+  async #requestLayout(signaling: SignalingClient, signal?: AbortSignal): Promise<void> {
     const spec = this.#layout.spec;
     if (spec === undefined) return;
-    const reply = await link.signaling.request(
+    const reply = await signaling.request(
       {
         case: 'layoutRequest',
         value: {
@@ -621,6 +1039,29 @@ export class Meeting implements AsyncDisposable {
     // The answer to a LayoutRequest is a full LayoutUpdate carrying our request id.
     if (reply.kind.case === 'layoutUpdate' && this.#layout.apply(reply.kind.value)) {
       this.events.emit('layoutChanged', this.#layout.slots);
+    }
+  }
+
+  /** The join-time layout (MeetingOptions.layout), asked for while the media connection opens; never throws. */
+  async #initialLayout(
+    response: JoinResponse,
+    signaling: SignalingClient,
+    trace: JoinTrace,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const others = response.existingParticipants
+      .filter((p) => p.participantId !== response.participantId)
+      .map(participantOf);
+    const wanted = this.#options.layout?.(others);
+    if (wanted === undefined) return;
+    this.#layout.prepare(wanted.spec, () => randomStreamId());
+    this.#layout.pinned = wanted.pinned ?? this.#layout.pinned;
+    trace.mark('layout_request:start');
+    try {
+      await this.#requestLayout(signaling, signal);
+      trace.mark('layout_request:end');
+    } catch {
+      trace.mark('layout_request:failed'); // the app can ask again with setLayout
     }
   }
 
@@ -662,6 +1103,23 @@ export class Meeting implements AsyncDisposable {
     this.#state = state;
     this.events.emit('stateChanged', state);
   }
+}
+
+/** The meeting is over or gone: no point retrying. */
+function endsMeeting(error: unknown): boolean {
+  if (isClientError(error, 'MEETING_ENDED') || isClientError(error, 'NOT_FOUND')) return true;
+  // The Global Controller answers a join to an ended meeting 409 "Meeting has ended".
+  return isClientError(error, 'CONFLICT') && /ended/i.test(error.message);
+}
+
+/** A fresh join refused for a reason retrying does not change. */
+function refusesJoin(error: unknown): boolean {
+  return (
+    isClientError(error, 'UNAUTHORIZED') ||
+    isClientError(error, 'FORBIDDEN') ||
+    isClientError(error, 'CAPACITY_EXCEEDED') ||
+    isClientError(error, 'CONFLICT')
+  );
 }
 
 function codecName(fourcc: string): string {

@@ -22,6 +22,12 @@ export function streamInfoOf(s: WireStream): RemoteStreamInfo {
     width: s.metadata?.video?.width ?? 0,
     height: s.metadata?.video?.height ?? 0,
     muted: s.muted,
+    layers: (s.metadata?.video?.simulcastLayers ?? []).map((l) => ({
+      layerId: l.layerId,
+      width: l.width,
+      height: l.height,
+      maxBitrate: l.maxBitrate,
+    })),
   };
 }
 
@@ -34,6 +40,7 @@ export function participantOf(p: Participant): RemoteParticipant {
     streams,
     audioMuted: p.audioMuted,
     videoMuted: p.videoMuted,
+    videoCodecs: p.videoCodecs,
   };
 }
 

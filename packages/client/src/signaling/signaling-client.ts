@@ -12,7 +12,7 @@ import {
 } from '@darktower/protocol';
 import type { Session } from '@darktower/transport/browser';
 import { withDeadline } from '../core/abort.ts';
-import { ClientError } from '../core/client-error.ts';
+import { ClientError, isClientError } from '../core/client-error.ts';
 import { Emitter } from '../core/emitter.ts';
 import { fromErrorMessage } from '../core/wire-error.ts';
 import type { SignalingState } from './signaling-state.ts';
@@ -31,6 +31,12 @@ export type SignalingEvents = {
 export interface SignalingOptions {
   /** How long a request waits for its reply (default 10 s). */
   requestTimeoutMs?: number;
+  /**
+   * Hold unsolicited server messages until `releaseEvents()` (default false). An owner that still has work to do
+   * between the JoinResponse and attaching its listeners (opening media) would otherwise miss a ParticipantJoined
+   * sent in between, and its roster would lack that participant for good.
+   */
+  holdEvents?: boolean;
 }
 
 interface Pending {
@@ -51,12 +57,17 @@ export class SignalingClient implements AsyncDisposable {
   #heartbeat: ReturnType<typeof setInterval> | undefined;
   #closing: Promise<void> | undefined;
   #resolveClosed!: () => void;
+  /** When the last message from the controller arrived (performance.now()). */
+  #lastReceivedAt = 0;
+  /** Unsolicited messages waiting for `releaseEvents()` (undefined once released). */
+  #held: ServerMessage[] | undefined;
   /** Round-trip time of the last heartbeat, ms. */
   rttMs = 0;
 
   private constructor(session: Session, options: SignalingOptions) {
     this.#session = session;
     this.#requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
+    if (options.holdEvents === true) this.#held = [];
     this.closed = new Promise((resolve) => (this.#resolveClosed = resolve));
     void session.closed.then((info) => {
       this.#fail(ClientError.closed(`signaling session (${info.closeCode} ${info.reason})`));
@@ -97,12 +108,14 @@ export class SignalingClient implements AsyncDisposable {
   async join(
     kind: Extract<ClientKind, { case: 'join' | 'resume' }>,
     signal?: AbortSignal,
+    /** W3C trace context: the controller's join_request_processing span becomes its child. */
+    traceparent?: string,
   ): Promise<JoinResponse> {
     if (this.#state.state !== 'authenticating')
       throw ClientError.invalidState(`cannot join in ${this.#state.state}`);
     let reply: ServerMessage;
     try {
-      reply = await this.request(kind, signal);
+      reply = await this.request(kind, signal, traceparent);
     } catch (error) {
       await this.close();
       throw error;
@@ -119,7 +132,7 @@ export class SignalingClient implements AsyncDisposable {
   }
 
   /** Sends a request and waits for its reply; an ErrorMessage reply is thrown as a ClientError. */
-  async request(kind: ClientKind, signal?: AbortSignal): Promise<ServerMessage> {
+  async request(kind: ClientKind, signal?: AbortSignal, traceparent?: string): Promise<ServerMessage> {
     const writer = this.#writer;
     if (writer === undefined || this.#closing !== undefined) throw ClientError.closed('signaling');
     const requestId = this.#nextRequestId++;
@@ -127,7 +140,7 @@ export class SignalingClient implements AsyncDisposable {
       this.#pending.set(requestId, { resolve, reject });
     });
     try {
-      await writer.write(create(ClientMessageSchema, { requestId, kind }));
+      await writer.write(create(ClientMessageSchema, { requestId, kind, traceparent: traceparent ?? '' }));
       const message = await withDeadline(reply, {
         signal,
         timeoutMs: this.#requestTimeoutMs,
@@ -140,6 +153,13 @@ export class SignalingClient implements AsyncDisposable {
     } finally {
       this.#pending.delete(requestId);
     }
+  }
+
+  /** Emits the unsolicited messages held so far, in order, and every later one as it arrives. Idempotent. */
+  releaseEvents(): void {
+    const held = this.#held;
+    this.#held = undefined;
+    for (const message of held ?? []) this.#emit(message);
   }
 
   /** Sends a message that expects no reply (request_id 0). */
@@ -171,8 +191,15 @@ export class SignalingClient implements AsyncDisposable {
     try {
       const reply = await this.request({ case: 'heartbeat', value: { clientTimeMs: BigInt(started) } });
       if (reply.kind.case === 'heartbeatAck') this.rttMs = Date.now() - started;
-    } catch {
-      // A lost heartbeat shows up as the session closing; nothing to do here.
+    } catch (error) {
+      // An unanswered heartbeat means the controller is gone or unreachable (webtransport-flow.md: close and
+      // reconnect after ~10 s). Without this a dead controller is noticed only at the transport's idle timeout.
+      // A controller that is only slow (it still sends other messages) is not given up on.
+      if (
+        isClientError(error, 'TIMEOUT') &&
+        performance.now() - this.#lastReceivedAt >= this.#requestTimeoutMs
+      )
+        this.#fail(error);
     }
   }
 
@@ -187,14 +214,20 @@ export class SignalingClient implements AsyncDisposable {
           pending?.resolve(message);
           continue;
         }
-        const kind = message.kind;
-        if (kind.case === undefined) continue;
-        (this.events.emit as (e: string, v: unknown) => void)(kind.case, kind.value);
+        this.#lastReceivedAt = performance.now();
+        if (this.#held !== undefined) this.#held.push(message);
+        else this.#emit(message);
       }
     } catch (e) {
       error = e;
     }
     this.#fail(error ?? ClientError.closed('signaling stream'));
+  }
+
+  #emit(message: ServerMessage): void {
+    const kind = message.kind;
+    if (kind.case === undefined) return;
+    (this.events.emit as (e: string, v: unknown) => void)(kind.case, kind.value);
   }
 
   #fail(error: unknown): void {

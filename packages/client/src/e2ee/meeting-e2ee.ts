@@ -1,0 +1,274 @@
+// The Meeting's end-to-end encryption: decides from the JoinResponse whether the meeting runs E2EE, feeds the MLS
+// messages of every signaling link (first join and resumes) to one E2eeSession, and is the Meeting's frame
+// transform: SFrame inside, the caller's own transform (if any) outside, on the wire side. Until the mode is known
+// nothing is sent, so no frame of an E2EE meeting ever leaves unencrypted.
+import type { JoinResponse, ServerMessage } from '@darktower/protocol';
+import { Emitter } from '../core/emitter.ts';
+import type { FrameMeta, FrameTransform } from '../media/frame-transform.ts';
+import type { SignalingClient } from '../signaling/signaling-client.ts';
+import type { E2eeKeyring } from './e2ee-keyring.ts';
+import { E2eeSession, type E2eeDroppedFrame, type E2eeState, type E2eeStats } from './e2ee-session.ts';
+
+export interface MeetingE2eeOptions {
+  /**
+   * Where SFrame runs (e.g. a WorkerKeyring in browsers); default: this thread. Called once per MLS member: at the
+   * join, after a fresh join under a new participant id, and when the Delivery Service adds us afresh.
+   */
+  readonly keyring?: () => E2eeKeyring;
+  /** How long keys of a superseded epoch still decrypt (default 10 s). */
+  readonly graceMs?: number;
+  /** How long an MLS credential check waits for the roster to announce its participant (default 3 s). */
+  readonly rosterWaitMs?: number;
+}
+
+/** 'pending' until joined; then whether media is end-to-end encrypted. */
+export type E2eeMode = 'pending' | 'e2ee' | 'none';
+
+export interface MeetingE2eeEvents {
+  stateChanged: [E2eeState];
+  frameDropped: [E2eeDroppedFrame];
+  error: [unknown];
+}
+
+const MLS_EVENTS = ['mlsKeyPackageRequest', 'mlsCommitRequest', 'mlsCommit', 'mlsWelcome'] as const;
+
+const ROSTER_WAIT_MS = 3_000;
+
+export class MeetingE2ee implements AsyncDisposable {
+  readonly events = new Emitter<MeetingE2eeEvents>();
+  readonly transform: FrameTransform;
+  readonly #options: MeetingE2eeOptions;
+  readonly #outer: FrameTransform;
+  readonly #requestKeyframe: (forwardedStreamId: string) => void;
+  #mode: E2eeMode = 'pending';
+  #session: E2eeSession | undefined;
+  /** The participant id the session's MLS member was made for (its credential's identity). */
+  #participantId: string | undefined;
+  #port: SignalingClient | undefined;
+  /** MLS messages that arrived before the session exists (right after the JoinResponse). */
+  #buffer: ServerMessage['kind'][] = [];
+  #detach: (() => void)[] = [];
+  /** Every participant id this client has seen in the meeting (MLS identities are participant ids). */
+  readonly #seen = new Set<string>();
+  /** MLS checks waiting for a participant the roster has not announced yet (see #accept). */
+  readonly #awaited = new Map<string, (() => void)[]>();
+  /** Streams whose frames did not decrypt for want of a key: a key frame is asked for at the next epoch. */
+  readonly #starved = new Set<string>();
+  readonly #closed = new AbortController();
+  /**
+   * The tail of each stream's work: WebCrypto may finish jobs out of order (Node runs them on a thread pool), so
+   * every stream's frames are encrypted and decrypted one after the other and come out in the order they went in.
+   */
+  readonly #tails = new Map<string, Promise<unknown>>();
+
+  constructor(
+    options: MeetingE2eeOptions,
+    outer: FrameTransform,
+    requestKeyframe: (forwardedStreamId: string) => void,
+  ) {
+    this.#options = options;
+    this.#outer = outer;
+    this.#requestKeyframe = requestKeyframe;
+    this.transform = {
+      encrypt: (payload, meta) => this.#inOrder(`e${meta.streamId}`, () => this.#encrypt(payload, meta)),
+      decrypt: (payload, meta) => this.#inOrder(`d${meta.streamId}`, () => this.#decrypt(payload, meta)),
+    };
+  }
+
+  get mode(): E2eeMode {
+    return this.#mode;
+  }
+
+  /** The MLS state (joining, active with epoch and verification code, removed); undefined without E2EE. */
+  get state(): E2eeState | undefined {
+    return this.#session?.state;
+  }
+
+  get stats(): E2eeStats | undefined {
+    return this.#session?.stats;
+  }
+
+  /** @internal The session (tests, diagnostics). */
+  get session(): E2eeSession | undefined {
+    return this.#session;
+  }
+
+  /** @internal A fresh signaling link (before its JoinRequest/ResumeSession): MLS messages now come from it. */
+  attach(signaling: SignalingClient): void {
+    for (const off of this.#detach) off();
+    this.#detach = [
+      ...MLS_EVENTS.map((event) =>
+        signaling.events.on(event, (value: unknown) => {
+          this.#onMls({ case: event, value } as ServerMessage['kind']);
+        }),
+      ),
+      signaling.events.on('participantJoined', (m) => {
+        if (m.participant !== undefined) this.#see(m.participant.participantId);
+      }),
+    ];
+    this.#session?.setPort({
+      send: (kind) => signaling.send(kind),
+      request: (kind) => signaling.request(kind),
+    });
+    this.#port = signaling;
+  }
+
+  /**
+   * @internal After a JoinResponse (not a resume): starts MLS when the meeting has E2EE on. After a fresh join
+   * under a new participant id (a refused resume) the old MLS member and every key it had are dropped and a new
+   * member starts under the new id; until it is in the group nothing is sent. The new link's MLS messages are held
+   * by its SignalingClient until the Meeting adopts the link, so they all reach the new member.
+   */
+  async start(response: JoinResponse): Promise<void> {
+    if (this.#closed.signal.aborted) return;
+    if (this.#mode !== 'pending') {
+      if (this.#participantId === response.participantId) return;
+      await this.#dropSession();
+      if (this.#isClosed()) return;
+    }
+    this.#participantId = response.participantId;
+    this.#see(response.participantId);
+    for (const p of response.existingParticipants) this.#see(p.participantId);
+    if (response.meeting?.enableE2eEncryption !== true) {
+      this.#mode = 'none';
+      this.#buffer = [];
+      return;
+    }
+    const session = await E2eeSession.create({
+      participantId: response.participantId,
+      acceptIdentity: (id) => this.acceptsIdentity(id),
+      ...(this.#options.keyring === undefined ? {} : { keyring: this.#options.keyring }),
+      ...(this.#options.graceMs === undefined ? {} : { graceMs: this.#options.graceMs }),
+    });
+    if (this.#isClosed()) {
+      await session.close();
+      return;
+    }
+    this.#session = session;
+    this.#mode = 'e2ee';
+    session.events.on('stateChanged', (s) => {
+      if (s.state === 'active') {
+        for (const id of this.#starved) this.#requestKeyframe(id);
+        this.#starved.clear();
+      }
+      this.events.emit('stateChanged', s);
+    });
+    session.events.on('frameDropped', (d) => {
+      if (d.reason === 'unknown-kid' || d.reason === 'no-group') this.#starved.add(d.streamId);
+      this.events.emit('frameDropped', d);
+    });
+    session.events.on('error', (e) => {
+      this.events.emit('error', e);
+    });
+    const port = this.#port;
+    if (port !== undefined)
+      session.setPort({ send: (kind) => port.send(kind), request: (kind) => port.request(kind) });
+    const buffered = this.#buffer;
+    this.#buffer = [];
+    for (const kind of buffered) void session.handle(kind);
+    this.events.emit('stateChanged', session.state);
+  }
+
+  /** Deletes every key. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed.signal.aborted) return;
+    this.#closed.abort();
+    for (const list of [...this.#awaited.values()]) for (const wake of list) wake(); // refused: closed
+    this.#awaited.clear();
+    for (const off of this.#detach) off();
+    this.#detach = [];
+    this.#buffer = [];
+    this.#port = undefined;
+    await this.#session?.close();
+    this.events.removeAll();
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  /** Back to 'pending' (nothing sent, nothing decrypted): the old member's keys are deleted. */
+  async #dropSession(): Promise<void> {
+    const old = this.#session;
+    this.#session = undefined;
+    this.#mode = 'pending';
+    this.#buffer = [];
+    this.#starved.clear();
+    if (old === undefined) return;
+    old.events.removeAll(); // its 'closed' is not the meeting's: a new member follows
+    await old.close();
+  }
+
+  #see(participantId: string): void {
+    this.#seen.add(participantId);
+    const waiting = this.#awaited.get(participantId);
+    this.#awaited.delete(participantId);
+    for (const wake of waiting ?? []) wake();
+  }
+
+  /**
+   * @internal Whether an MLS credential's identity is a participant of the meeting as this client sees it. A commit adding a
+   * participant can arrive just before the ParticipantJoined that announces it: an identity not seen yet is waited
+   * for (`rosterWaitMs`), then refused.
+   */
+  acceptsIdentity(participantId: string): boolean | Promise<boolean> {
+    if (this.#seen.has(participantId)) return true;
+    if (this.#isClosed() || this.#awaited.size >= 64) return false;
+    return new Promise<boolean>((resolve) => {
+      const list = this.#awaited.get(participantId) ?? [];
+      this.#awaited.set(participantId, list);
+      const timer = setTimeout(() => {
+        const i = list.indexOf(wake);
+        if (i >= 0) list.splice(i, 1);
+        if (list.length === 0 && this.#awaited.get(participantId) === list)
+          this.#awaited.delete(participantId);
+        resolve(false);
+      }, this.#options.rosterWaitMs ?? ROSTER_WAIT_MS);
+      const wake = (): void => {
+        clearTimeout(timer);
+        resolve(!this.#isClosed());
+      };
+      list.push(wake);
+    });
+  }
+
+  /** A method, not a field read: close() may have run while start() awaited. */
+  #isClosed(): boolean {
+    return this.#closed.signal.aborted;
+  }
+
+  #onMls(kind: ServerMessage['kind']): void {
+    if (this.#session !== undefined) void this.#session.handle(kind);
+    else if (this.#mode === 'pending' && this.#buffer.length < 256) this.#buffer.push(kind);
+  }
+
+  #inOrder<T>(key: string, work: () => Promise<T>): Promise<T> {
+    const run = (this.#tails.get(key) ?? Promise.resolve()).then(work);
+    const tail = run.catch(() => undefined);
+    this.#tails.set(key, tail);
+    void tail.then(() => {
+      if (this.#tails.get(key) === tail) this.#tails.delete(key);
+    });
+    return run;
+  }
+
+  async #encrypt(payload: Uint8Array, meta: FrameMeta): Promise<Uint8Array | undefined> {
+    switch (this.#mode) {
+      case 'pending':
+        return undefined;
+      case 'none':
+        return this.#outer.encrypt(payload, meta);
+      case 'e2ee': {
+        const ciphertext = await this.#session?.encrypt(payload);
+        return ciphertext === undefined ? undefined : this.#outer.encrypt(ciphertext, meta);
+      }
+    }
+  }
+
+  async #decrypt(payload: Uint8Array, meta: FrameMeta): Promise<Uint8Array | undefined> {
+    if (this.#mode === 'pending') return undefined;
+    const wire = await this.#outer.decrypt(payload, meta);
+    if (wire === undefined || this.#mode === 'none') return wire;
+    return this.#session?.decrypt(wire, meta);
+  }
+}

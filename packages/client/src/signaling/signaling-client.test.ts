@@ -1,0 +1,85 @@
+// SignalingClient against a scripted controller over an in-memory session: unsolicited messages held until the
+// owner releases them (none lost, order kept), and an unanswered heartbeat ends the session.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { create } from '@bufbuild/protobuf';
+import {
+  ClientMessageSchema,
+  MessageWriter,
+  ServerMessageSchema,
+  readMessages,
+  type ClientMessage,
+} from '@darktower/protocol';
+import { createMemorySessionPair, type Session } from '@darktower/transport';
+import { isClientError } from '../core/client-error.ts';
+import type { SignalingState } from './signaling-state.ts';
+import { SignalingClient } from './signaling-client.ts';
+
+/** The controller's side: answers the join, then sends `after` unsolicited; never answers a heartbeat. */
+function scriptedController(server: Session, after: readonly string[]): { received: ClientMessage[] } {
+  const received: ClientMessage[] = [];
+  const reader = server.incomingBidirectionalStreams.getReader();
+  void (async () => {
+    const { value: stream } = await reader.read();
+    if (stream === undefined) return;
+    const writer = new MessageWriter(stream.writable, ServerMessageSchema);
+    for await (const m of readMessages(stream.readable, ClientMessageSchema)) {
+      received.push(m);
+      if (m.kind.case !== 'join') continue;
+      await writer.write(
+        create(ServerMessageSchema, {
+          requestId: m.requestId,
+          kind: { case: 'joinResponse', value: { participantId: 'me', heartbeatIntervalMs: 1_000 } },
+        }),
+      );
+      for (const id of after) {
+        await writer.write(
+          create(ServerMessageSchema, {
+            kind: { case: 'participantJoined', value: { participant: { participantId: id } } },
+          }),
+        );
+      }
+    }
+  })().catch(() => undefined);
+  return { received };
+}
+
+test('held events: nothing sent after the JoinResponse is lost before releaseEvents, and order is kept', async () => {
+  const [client, server] = createMemorySessionPair();
+  scriptedController(server, ['p1', 'p2', 'p3']);
+  const signaling = await SignalingClient.open(client, { holdEvents: true });
+  try {
+    const response = await signaling.join({ case: 'join', value: { meetingId: 'm', joinToken: 't' } });
+    assert.equal(response.participantId, 'me');
+    // Work between the JoinResponse and the listeners (the Meeting opens its media connections here).
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const seen: string[] = [];
+    signaling.events.on('participantJoined', (m) => seen.push(m.participant?.participantId ?? ''));
+    assert.deepEqual(seen, []);
+    signaling.releaseEvents();
+    assert.deepEqual(seen, ['p1', 'p2', 'p3']);
+    signaling.releaseEvents(); // idempotent: nothing twice
+    assert.deepEqual(seen, ['p1', 'p2', 'p3']);
+  } finally {
+    await signaling.close();
+  }
+});
+
+test('an unanswered heartbeat ends the session (TIMEOUT) instead of waiting for the transport', async () => {
+  const [client, server] = createMemorySessionPair();
+  const controller = scriptedController(server, []);
+  const signaling = await SignalingClient.open(client, { requestTimeoutMs: 300 });
+  try {
+    const ended = new Promise<SignalingState>((resolve) => {
+      signaling.events.on('stateChanged', (s) => {
+        if (s.state === 'disconnected') resolve(s);
+      });
+    });
+    await signaling.join({ case: 'join', value: { meetingId: 'm', joinToken: 't' } });
+    const state = await ended;
+    assert.ok(state.state === 'disconnected' && isClientError(state.error, 'TIMEOUT'), state.state);
+    assert.ok(controller.received.some((m) => m.kind.case === 'heartbeat'));
+  } finally {
+    await signaling.close();
+  }
+});
