@@ -8,8 +8,9 @@ import {
   type MeetingState,
   type RemoteParticipant,
 } from '@darktower/client';
-import { LocalMedia, RemoteMedia, videoCodecSupport } from '@darktower/client/browser';
+import { LocalMedia, RemoteMedia, videoCodecSupport, warmUpCodecProbes } from '@darktower/client/browser';
 import type { DevConfig } from './dev-config.ts';
+import { e2eeView, workerKeyringFactory, type E2eeView } from './e2ee-view.ts';
 
 export interface TileView {
   readonly key: string;
@@ -18,6 +19,8 @@ export interface TileView {
   readonly kind: 'camera' | 'screen';
   readonly self: boolean;
   readonly canvas: HTMLCanvasElement | undefined;
+  /** The layout slot (forwarded stream id) this tile shows, for remote video tiles; its size picks the layer. */
+  readonly slotId: string | undefined;
   readonly audioMuted: boolean;
   readonly videoMuted: boolean;
   readonly speaking: boolean;
@@ -38,6 +41,8 @@ export interface RoomSnapshot {
   readonly endedReason: string | undefined;
   /** Something the user should know (e.g. their media could not be sent). */
   readonly problem: string | undefined;
+  /** End-to-end encryption: the mode badge and the verification code. */
+  readonly e2ee: E2eeView;
 }
 
 export interface JoinArgs {
@@ -50,6 +55,19 @@ export interface JoinArgs {
   readonly transport: 'auto' | 'webtransport' | 'websocket';
 }
 
+/** Enough slots for every camera plus screen shares. */
+function layoutFor(layout: 'grid' | 'speaker', others: readonly RemoteParticipant[]): LayoutSpec {
+  const screens = others.reduce((n, p) => n + p.streams.filter((s) => s.kind === 'screen').length, 0);
+  const wanted = Math.max(1, others.length + screens);
+  return layout === 'speaker'
+    ? { kind: 'speaker', thumbnails: Math.min(8, Math.max(1, wanted - 1)) }
+    : {
+        kind: 'grid',
+        rows: Math.ceil(wanted / Math.ceil(Math.sqrt(wanted))),
+        columns: Math.ceil(Math.sqrt(wanted)),
+      };
+}
+
 export class Room {
   readonly meeting: Meeting;
   readonly local: LocalMedia;
@@ -59,12 +77,15 @@ export class Room {
   #displayName = '';
   #layout: 'grid' | 'speaker' = 'grid';
   #pinned: string | undefined;
+  /** The last layout asked for (spec and pins), to skip asking again for the same. */
+  #layoutKey = '';
   #speakers: readonly string[] = [];
   #endedReason: string | undefined;
   #problem: string | undefined;
   #selfPreview: HTMLCanvasElement | undefined;
   #previewVideo: HTMLVideoElement | undefined;
   #previewTimer: ReturnType<typeof setInterval> | undefined;
+  #sframeIn: E2eeView['where'] = 'main thread';
 
   private constructor(meeting: Meeting, audioBox: HTMLElement) {
     this.meeting = meeting;
@@ -97,7 +118,11 @@ export class Room {
     });
     meeting.events.on('participantJoined', () => void this.#requestLayout());
     meeting.events.on('participantLeft', () => void this.#requestLayout());
+    // A participant started or stopped a screen share: the layout needs a slot more or less (with too few slots the
+    // share took the camera's slot and the camera disappeared).
+    meeting.events.on('participantUpdated', () => void this.#requestLayout({ onlyIfChanged: true }));
     this.remote.events.on('tilesChanged', changed);
+    meeting.e2ee.events.on('stateChanged', changed);
   }
 
   static async join(args: JoinArgs, signal?: AbortSignal): Promise<Room> {
@@ -106,7 +131,10 @@ export class Room {
       serverCertificateHashes: args.config.certificateHashes,
       ...(args.transport === 'auto' ? {} : { only: args.transport }),
     });
+    // Probed once per page, and started on the pre-join page (Room.prepare): usually already known here.
     const videoCodecs = await videoCodecSupport();
+    const keyring = workerKeyringFactory();
+    let initialLayout = '';
     const meeting = await Meeting.join(
       {
         api: args.api,
@@ -115,6 +143,12 @@ export class Room {
         displayName: args.displayName,
         userToken: args.userToken,
         capabilities: { videoCodecs: videoCodecs.length > 0 ? videoCodecs : ['VP8'], audioCodecs: ['Opus'] },
+        // Asked for with the join (while the media connection opens): the others' video starts sooner.
+        layout: (others) => {
+          initialLayout = JSON.stringify([layoutFor('grid', others), []]);
+          return { spec: layoutFor('grid', others), pinned: [] };
+        },
+        ...(keyring === undefined ? {} : { e2ee: { keyring } }),
       },
       signal,
     );
@@ -123,20 +157,41 @@ export class Room {
     document.body.append(box);
     const room = new Room(meeting, box);
     room.#displayName = args.displayName;
+    room.#layoutKey = initialLayout;
+    room.#sframeIn = keyring === undefined ? 'main thread' : 'worker';
     try {
       const video = args.stream?.getVideoTracks()[0];
       const audio = args.stream?.getAudioTracks()[0];
-      if (video !== undefined) {
-        room.#startPreview(video);
-        await room.local.setCamera(video);
-      }
-      if (audio !== undefined) await room.local.setMicrophone(audio);
-      await room.#requestLayout();
+      if (video !== undefined) room.#startPreview(video);
+      // Side by side: the layout (what brings the others' video; normally already asked for with the join) does not
+      // wait for our own camera and microphone to be announced and opened, nor they for each other (the join waited
+      // for all three in turn).
+      await Promise.all([
+        // Again only if someone came or went since the join's layout was asked for.
+        room.#requestLayout({ onlyIfChanged: true }).then(() => {
+          meeting.markJoin('app:layout_set');
+        }),
+        video === undefined
+          ? undefined
+          : room.local.setCamera(video).then(() => {
+              meeting.markJoin('app:camera_published');
+            }),
+        audio === undefined
+          ? undefined
+          : room.local.setMicrophone(audio).then(() => {
+              meeting.markJoin('app:microphone_published');
+            }),
+      ]);
     } catch (error) {
       await room.leave();
       throw error;
     }
     return room;
+  }
+
+  /** Work a join needs that can start before it (on the pre-join page): the codec probes. */
+  static prepare(): void {
+    warmUpCodecProbes();
   }
 
   onChange(listener: () => void): () => void {
@@ -156,13 +211,20 @@ export class Room {
       kind: 'camera',
       self: true,
       canvas: this.local.videoMuted ? undefined : this.#selfPreview,
+      slotId: undefined,
       audioMuted: this.local.audioMuted,
       videoMuted: this.local.videoMuted,
       speaking: this.#speakers[0] === self,
       pinned: false,
     });
+    const slots = m.layoutSlots;
     for (const p of m.participants) {
       const cam = videoTiles.find((t) => t.participantId === p.participantId && t.kind === 'camera');
+      // The slot is known from the layout before its first frame: the tile's size reaches the handler before the
+      // first key frame is asked for, so the first picture already comes in the layer that fits.
+      const camSlot =
+        slots.find((s) => s.participantId === p.participantId && s.kind === 'camera')?.slotStreamId ??
+        cam?.forwardedStreamId;
       tiles.push({
         key: `cam-${p.participantId}`,
         participantId: p.participantId,
@@ -170,6 +232,7 @@ export class Room {
         kind: 'camera',
         self: false,
         canvas: p.videoMuted ? undefined : cam?.video.canvas,
+        slotId: camSlot,
         audioMuted: p.audioMuted,
         videoMuted: p.videoMuted,
         speaking: this.#speakers[0] === p.participantId,
@@ -183,6 +246,7 @@ export class Room {
           kind: 'screen',
           self: false,
           canvas: s.video.canvas,
+          slotId: s.forwardedStreamId,
           audioMuted: p.audioMuted,
           videoMuted: false,
           speaking: false,
@@ -204,7 +268,16 @@ export class Room {
       quality: rtt === 0 || rtt < 150 ? 'good' : rtt < 400 ? 'fair' : 'poor',
       endedReason: this.#endedReason,
       problem: this.#problem,
+      e2ee: e2eeView(m, this.#sframeIn),
     };
+  }
+
+  /**
+   * A tile's size on screen changed (CSS pixels): its slot asks for the simulcast layer that fits it
+   * (Meeting.setSlotSize), so a thumbnail does not receive, and decode, the full-resolution layer.
+   */
+  setTileSize(slotId: string, size: { width: number; height: number }): void {
+    if (size.width > 0 && size.height > 0) this.meeting.setSlotSize(slotId, size);
   }
 
   /** Remote audio level of a participant, 0 (silence) .. 127 (loudest); for the UI meter and tests. */
@@ -278,21 +351,13 @@ export class Room {
     this.#changed();
   }
 
-  async #requestLayout(): Promise<void> {
+  async #requestLayout(options: { onlyIfChanged?: boolean } = {}): Promise<void> {
     if (this.meeting.state.state !== 'joined') return;
-    const others = this.meeting.participants;
-    // Enough slots for every camera plus screen shares.
-    const screens = others.reduce((n, p) => n + p.streams.filter((s) => s.kind === 'screen').length, 0);
-    const wanted = Math.max(1, others.length + screens);
-    const spec: LayoutSpec =
-      this.#layout === 'speaker'
-        ? { kind: 'speaker', thumbnails: Math.min(8, Math.max(1, wanted - 1)) }
-        : {
-            kind: 'grid',
-            rows: Math.ceil(wanted / Math.ceil(Math.sqrt(wanted))),
-            columns: Math.ceil(Math.sqrt(wanted)),
-          };
+    const spec = layoutFor(this.#layout, this.meeting.participants);
     const pinned = this.#pinned === undefined ? [] : [this.#pinnedUserId(this.#pinned)];
+    const key = JSON.stringify([spec, pinned]);
+    if (options.onlyIfChanged === true && key === this.#layoutKey) return;
+    this.#layoutKey = key;
     await this.meeting.setLayout(spec, { pinned }).catch(() => undefined);
   }
 

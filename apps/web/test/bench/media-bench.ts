@@ -6,7 +6,9 @@
 //     frame of a participant already publishing; 20 joins;
 //   - leak check: 100 join/leave cycles in one page; heap after forced GC, and Chromium's warnings about
 //     VideoFrames / codecs garbage-collected without close().
-// The Meeting Controller is not in this path (see README: the full-stack join waits for the dev stack).
+// The full-stack part (stack-bench.ts: dev stack + the real UI) measures join-to-first-remote-frame from the click
+// on Join with its breakdown, glass-to-glass and audio/video sync; it runs first, before the media rig adds load.
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import type { CDPSession, Page } from 'playwright-core';
@@ -26,6 +28,22 @@ async function heapMb(cdp: CDPSession): Promise<number> {
   return Math.round((usage.usedSize / 1048576) * 10) / 10;
 }
 
+/** p50 of each join mark over the joins (ms after the click), in time order. */
+function breakdown(joins: Record<string, number>[]): Record<string, number> {
+  const names = new Set(joins.flatMap((j) => Object.keys(j)));
+  const out: [string, number][] = [...names].map((name) => [
+    name,
+    q(
+      joins.map((j) => j[name] ?? Number.NaN),
+      0.5,
+    ),
+  ]);
+  return Object.fromEntries(out.sort((a, b) => a[1] - b[1]));
+}
+
+const uptime = (): string => execFileSync('uptime', { encoding: 'utf8' }).trim();
+const uptimeAtStart = uptime();
+console.log(`uptime: ${uptimeAtStart}`);
 const cycles = Number(process.env.LEAK_CYCLES ?? 100);
 const joins = Number(process.env.JOINS ?? 20);
 // Full stack (dev stack + UI), when available; first, before the media rig adds its own load.
@@ -36,8 +54,9 @@ const stack = await stackBench(joins).catch(
 if (typeof stack === 'string') console.log(`full stack: not measured (${stack})`);
 else
   console.log(
-    `full stack: join to first remote frame p50 ${q(stack.joinToFirstFrameMs, 0.5)} ms, p95 ${q(stack.joinToFirstFrameMs, 0.95)} ms (${stack.joinToFirstFrameMs.length} joins); glass-to-glass p50 ${q(stack.glassToGlassMs, 0.5)} ms, p95 ${q(stack.glassToGlassMs, 0.95)} ms`,
+    `full stack: join to first remote frame p50 ${q(stack.joinToFirstFrameMs, 0.5)} ms, p95 ${q(stack.joinToFirstFrameMs, 0.95)} ms (${stack.joinToFirstFrameMs.length} joins); glass-to-glass p50 ${q(stack.glassToGlassMs, 0.5)} ms, p95 ${q(stack.glassToGlassMs, 0.95)} ms; A/V offset p50 ${q(stack.avOffsetMs, 0.5)} ms, p95 |offset| ${q(stack.avOffsetMs.map(Math.abs), 0.95)} ms\nbreakdown (p50, ms after click): ${JSON.stringify(breakdown(stack.breakdowns))}`,
   );
+const uptimeAfterStack = uptime();
 
 await using rig = await MediaRig.start({ MH_AUDIO_AS_DATAGRAMS: '1' });
 const alice = await rig.register('alice');
@@ -133,13 +152,34 @@ const result = {
             p95: q(stack.joinToFirstFrameMs, 0.95),
             joins: stack.joinToFirstFrameMs.length,
           },
+          join_breakdown_p50_ms_after_click: breakdown(stack.breakdowns),
+          joins: stack.breakdowns,
           glass_to_glass_640x480_ms: {
             p50: q(stack.glassToGlassMs, 0.5),
             p95: q(stack.glassToGlassMs, 0.95),
             samples: stack.glassToGlassMs.length,
           },
+          av_sync: {
+            what: 'video capture-to-draw minus audio capture-to-playout (decoded audio handed to the track generator) for frames captured within 10 ms of each other, in the last joined page; negative: video ahead',
+            offset_ms: {
+              p50: q(stack.avOffsetMs, 0.5),
+              p5: q(stack.avOffsetMs, 0.05),
+              p95: q(stack.avOffsetMs, 0.95),
+            },
+            abs_offset_p95_ms: q(stack.avOffsetMs.map(Math.abs), 0.95),
+            pairs: stack.avOffsetMs.length,
+            video_transit_ms: { p50: q(stack.videoTransitMs, 0.5), p95: q(stack.videoTransitMs, 0.95) },
+            audio_transit_ms: { p50: q(stack.audioTransitMs, 0.5), p95: q(stack.audioTransitMs, 0.95) },
+            audio_capture_to_playout_ms: {
+              p50: q(stack.audioPlayoutMs, 0.5),
+              p95: q(stack.audioPlayoutMs, 0.95),
+            },
+          },
+          uptime_after: uptimeAfterStack,
         },
   load_average: loadavg().map((x) => Math.round(x * 10) / 10),
+  uptime_at_start: uptimeAtStart,
+  uptime_at_end: uptime(),
   leak: {
     cycles,
     heap_mb_before: heapBefore,

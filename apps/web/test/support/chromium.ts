@@ -19,8 +19,11 @@ export const CHROMIUM_FLAGS = [
   '--auto-select-desktop-capture-source=Entire screen',
 ];
 
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS });
+/** `extra` flags replace a default of the same name (e.g. `--use-fake-device-for-media-stream=device-count=2`). */
+export function launchChromium(extra: readonly string[] = []): Promise<Browser> {
+  const names = new Set(extra.map((f) => f.split('=')[0]));
+  const args = [...CHROMIUM_FLAGS.filter((f) => !names.has(f.split('=')[0])), ...extra];
+  return chromium.launch({ executablePath: CHROMIUM, args });
 }
 
 /** test-results/<name>/ under the repository root. */

@@ -15,7 +15,13 @@ interface StackHandle {
   [Symbol.asyncDispose]?: () => Promise<void>;
 }
 
-type StartDevStack = (options: { port: number; dataDir: string; host?: string }) => Promise<StackHandle>;
+type StartDevStack = (options: {
+  port: number;
+  dataDir: string;
+  host?: string;
+  webDir?: string;
+  logLevel?: 'info' | 'warn' | 'error';
+}) => Promise<StackHandle>;
 
 /** The dev stack's start function, or a reason it is not available. */
 export async function findDevStack(): Promise<StartDevStack | string> {
@@ -30,9 +36,12 @@ export async function findDevStack(): Promise<StartDevStack | string> {
   }
 }
 
-export async function startDevStack(start: StartDevStack): Promise<DevStack> {
+export async function startDevStack(
+  start: StartDevStack,
+  options: { webDir?: string; logLevel?: 'info' | 'warn' | 'error' } = {},
+): Promise<DevStack> {
   const dataDir = mkdtempSync(join(tmpdir(), 'dt-web-'));
-  const handle = await start({ port: 0, dataDir, host: '127.0.0.1' });
+  const handle = await start({ port: 0, dataDir, host: '127.0.0.1', ...options });
   const raw = handle.url ?? handle.origin ?? '';
   // The page must be a secure context: http://localhost, not http://127.0.0.1.
   const url = raw.replace('//127.0.0.1', '//localhost').replace(/\/+$/, '');
