@@ -50,6 +50,21 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+// ts-mls 1.6.4 checks the key packages a commit adds in an async reduce that leaves a rejection unhandled when two
+// or more of them fail validation. The commit is refused and reported through the SDK all the same; only that stray
+// copy of the error must not end a process full of bots. Anything else unhandled still ends it.
+process.on('unhandledRejection', (reason) => {
+  if (
+    reason instanceof Error &&
+    reason.name === 'ValidationError' &&
+    (reason.stack ?? '').includes('ts-mls')
+  ) {
+    process.stderr.write(`MLS: a refused commit's extra validation error (${reason.message})\n`);
+    return;
+  }
+  throw reason;
+});
+
 main(process.argv.slice(2)).then(
   (code) => {
     // `dev` and `serve` keep running until a signal; other commands exit with their status.

@@ -1,6 +1,6 @@
 // Many bots: joins them with bounded concurrency, reports progress once a second, and summarises the run (joined,
 // frames sent and received, loss from frame-number gaps, capture-to-receipt latency percentiles, recoveries).
-import type { Connector, LayoutSpec } from '@darktower/client';
+import type { ClientTracer, Connector, LayoutSpec } from '@darktower/client';
 import { Bot, type PublishMode } from './bot.ts';
 import { LatencySamples, percentilesOf, type Percentiles } from './stats.ts';
 
@@ -20,6 +20,8 @@ export interface FleetOptions {
   readonly reconnectDelayMs?: number;
   /** Video subscription layout; default a grid big enough for the other bots of a meeting (at most 4x4). */
   readonly layout?: LayoutSpec;
+  /** Every bot's join is traced with it (the SDK's join trace). */
+  readonly tracer?: ClientTracer;
 }
 
 export interface FleetProgress {
@@ -101,6 +103,7 @@ export class BotFleet implements AsyncDisposable {
           ...(o.videoBytes === undefined ? {} : { videoBytes: o.videoBytes }),
           ...(o.reconnectAttempts === undefined ? {} : { reconnectAttempts: o.reconnectAttempts }),
           ...(o.reconnectDelayMs === undefined ? {} : { reconnectDelayMs: o.reconnectDelayMs }),
+          ...(o.tracer === undefined ? {} : { tracer: o.tracer }),
         }),
       );
     }

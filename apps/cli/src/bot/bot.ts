@@ -6,6 +6,7 @@ import {
   DarkTowerApi,
   Meeting,
   SyntheticSource,
+  type ClientTracer,
   type Connector,
   type LayoutSpec,
   type LocalPublication,
@@ -31,6 +32,8 @@ export interface BotOptions {
   /** Shared latency reservoir (ms from capture to receipt; the same clock on one machine). */
   readonly latency: LatencySamples;
   readonly fetch?: typeof fetch;
+  /** Spans of the join (the SDK's join trace), e.g. service-kit's spanHandleTracer; default none. */
+  readonly tracer?: ClientTracer | undefined;
 }
 
 export interface BotRecovery {
@@ -133,6 +136,7 @@ export class Bot implements AsyncDisposable {
           displayName: this.#o.name,
           reconnectAttempts: this.#o.reconnectAttempts ?? 30,
           reconnectDelayMs: this.#o.reconnectDelayMs ?? 250,
+          ...(this.#o.tracer === undefined ? {} : { tracer: this.#o.tracer }),
         },
         signal,
       );

@@ -10,7 +10,7 @@ import { mintDevCertificate } from '@darktower/transport';
 import { ManagedProcess } from './managed-process.ts';
 import { freeTcpPort, freeUdpPort } from './ports.ts';
 import { redisProcess, waitForRedis } from './redis-process.ts';
-import { RoundRobinProxy } from './round-robin-proxy.ts';
+import { FrontThread } from './front-thread.ts';
 import { CuttableTcpProxy } from './tcp-proxy.ts';
 
 export interface ClusterOptions {
@@ -24,6 +24,8 @@ export interface ClusterOptions {
   readonly port?: number;
   /** Stop processes gracefully on close (default true); false kills them. */
   readonly onProgress?: (line: string) => void;
+  /** Extra environment of one service process (e.g. OTEL_TRACES_EXPORTER=file and its OTEL_TRACES_FILE). */
+  readonly serviceEnv?: (name: string, kind: ServiceProcess['kind']) => Record<string, string>;
 }
 
 export interface ServiceProcess {
@@ -49,7 +51,7 @@ export class Cluster implements AsyncDisposable {
   readonly services: ServiceProcess[] = [];
   readonly redis: ManagedProcess;
   readonly redisPort: number;
-  readonly proxy: RoundRobinProxy;
+  readonly proxy: FrontThread;
   readonly pgRelay: CuttableTcpProxy;
   readonly database: TestDatabase;
   readonly certificateHash: Uint8Array;
@@ -60,7 +62,7 @@ export class Cluster implements AsyncDisposable {
     dir: string;
     redis: ManagedProcess;
     redisPort: number;
-    proxy: RoundRobinProxy;
+    proxy: FrontThread;
     pgRelay: CuttableTcpProxy;
     database: TestDatabase;
     certificateHash: Uint8Array;
@@ -126,7 +128,7 @@ export class Cluster implements AsyncDisposable {
     writeFileSync(keyFile, cert.keyPem, { mode: 0o600 });
 
     const services: ServiceProcess[] = [];
-    const proxy = await RoundRobinProxy.listen({
+    const proxy = await FrontThread.start({
       ...(options.port === undefined ? {} : { port: options.port }),
       global: () => services.filter((s) => s.kind === 'global').map((s) => s.baseUrl),
       auth: () => services.filter((s) => s.kind === 'auth').map((s) => s.baseUrl),
@@ -148,73 +150,89 @@ export class Cluster implements AsyncDisposable {
     const origin = proxy.url;
     const common = {
       NODE_ENV: 'development',
+      // The services stop when this process dies (a crashed drill or soak leaves no orphans behind).
+      DARKTOWER_EXIT_WITH_PARENT: '1',
       LOG_LEVEL: level,
       AUTH_AUDIENCE: 'darktower',
       AUTH_ISSUERS: origin,
       AUTH_JWKS_URLS: `${origin}/.well-known/jwks.json`,
       AUTH_TOKEN_URL: `${origin}/v1/auth/service/token`,
     };
-    const spawnService = (
+    /**
+     * Starts one service and waits until it is ready. Its API and ops ports are picked just before the start (`env`
+     * gets them, and may pick more); a port found free can be taken by another process before the service binds it
+     * (QUIC clients bind ephemeral UDP ports), so a service that exits on EADDRINUSE is started again on fresh
+     * ports (up to three times).
+     */
+    const startService = async (
       name: string,
       kind: ServiceProcess['kind'],
-      env: Record<string, string>,
-      apiPort: number,
-      opsPort: number,
-    ): ServiceProcess => {
-      const p = new ManagedProcess({
-        name,
-        command: process.execPath,
-        args: ['--conditions=source', '--import', 'tsx', MAIN, 'serve', kind],
-        env: { ...common, ...env },
-        readyUrl: `http://127.0.0.1:${String(opsPort)}/ready`,
-        logFile: join(logs, `${name}.log`),
-        cwd: REPO,
-      });
-      const s: ServiceProcess = {
-        name,
-        kind,
-        process: p,
-        baseUrl: `http://127.0.0.1:${String(apiPort)}`,
-        opsUrl: `http://127.0.0.1:${String(opsPort)}`,
-      };
-      services.push(s);
-      cluster.services.push(s);
-      return s;
+      env: (apiPort: number, opsPort: number) => Record<string, string> | Promise<Record<string, string>>,
+    ): Promise<ServiceProcess> => {
+      for (let attempt = 1; ; attempt++) {
+        const apiPort = await freeTcpPort();
+        const opsPort = await freeTcpPort();
+        const own = await env(apiPort, opsPort);
+        const p = new ManagedProcess({
+          name,
+          command: process.execPath,
+          args: ['--conditions=source', '--import', 'tsx', MAIN, 'serve', kind],
+          env: { ...common, ...own, ...options.serviceEnv?.(name, kind) },
+          readyUrl: `http://127.0.0.1:${String(opsPort)}/ready`,
+          logFile: join(logs, `${name}.log`),
+          cwd: REPO,
+        });
+        const s: ServiceProcess = {
+          name,
+          kind,
+          process: p,
+          baseUrl: `http://127.0.0.1:${String(apiPort)}`,
+          opsUrl: `http://127.0.0.1:${String(opsPort)}`,
+        };
+        services.push(s);
+        try {
+          await p.start();
+        } catch (error) {
+          services.splice(services.indexOf(s), 1);
+          await p.kill();
+          if (attempt < 3 && p.state === 'exited' && p.outputTail.includes('EADDRINUSE')) {
+            progress(`${name}: a port was taken before it could bind it; starting again on other ports`);
+            continue;
+          }
+          throw error;
+        }
+        cluster.services.push(s);
+        return s;
+      }
     };
 
     try {
       // Auth Controller with a bootstrap admin client.
       const adminId = `svc_cluster_admin_${tag}`;
       const adminSecret = randomBytes(24).toString('base64url');
-      const acPort = await freeTcpPort();
-      const acOps = await freeTcpPort();
-      const ac = spawnService(
-        'ac-1',
-        'auth',
-        {
-          AUTH_HOST: '127.0.0.1',
-          AUTH_PORT: String(acPort),
-          AUTH_OPS_PORT: String(acOps),
-          DATABASE_URL: databaseUrl,
-          REDIS_URL: redisUrl,
-          DATA_DIR: dir,
-          AUTH_ISSUER: origin,
-          AUTH_SERVICE_TOKEN_TTL: '1h',
-          AUTH_BOOTSTRAP_ADMIN_CLIENT_ID: adminId,
-          AUTH_BOOTSTRAP_ADMIN_CLIENT_SECRET: adminSecret,
-        },
-        acPort,
-        acOps,
-      );
       progress('starting the Auth Controller');
-      await ac.process.start();
+      await startService('ac-1', 'auth', (apiPort, opsPort) => ({
+        AUTH_HOST: '127.0.0.1',
+        AUTH_PORT: String(apiPort),
+        AUTH_OPS_PORT: String(opsPort),
+        DATABASE_URL: databaseUrl,
+        REDIS_URL: redisUrl,
+        DATA_DIR: dir,
+        AUTH_ISSUER: origin,
+        AUTH_SERVICE_TOKEN_TTL: '1h',
+        AUTH_BOOTSTRAP_ADMIN_CLIENT_ID: adminId,
+        AUTH_BOOTSTRAP_ADMIN_CLIENT_SECRET: adminSecret,
+      }));
 
       const admin = await clientToken(origin, adminId, adminSecret);
-      const creds = async (name: keyof typeof SCOPES): Promise<{ id: string; secret: string }> => {
+      const creds = async (
+        name: keyof typeof SCOPES,
+        suffix = '',
+      ): Promise<{ id: string; secret: string }> => {
         const res = await fetch(`${origin}/v1/admin/services/register`, {
           method: 'POST',
           headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
-          body: JSON.stringify({ name: `cluster-${name}-${tag}`, scopes: SCOPES[name] }),
+          body: JSON.stringify({ name: `cluster-${name}${suffix}-${tag}`, scopes: SCOPES[name] }),
         });
         const body = (await res.json()) as { client_id?: string; client_secret?: string };
         if (!res.ok || body.client_id === undefined || body.client_secret === undefined)
@@ -223,110 +241,94 @@ export class Cluster implements AsyncDisposable {
       };
       const gcCreds = await creds('global');
       const mcCreds = await creds('meeting');
-      const mhCreds = await creds('media');
 
       progress('starting the Global Controllers');
-      const gcs: ServiceProcess[] = [];
+      // Sequential: they run migrations against the same database.
       for (let i = 1; i <= (options.globalControllers ?? 2); i++) {
-        const port = await freeTcpPort();
-        const ops = await freeTcpPort();
-        gcs.push(
-          spawnService(
-            `gc-${String(i)}`,
-            'global',
-            {
-              GC_HOST: '127.0.0.1',
-              GC_PORT: String(port),
-              GC_OPS_PORT: String(ops),
-              DATABASE_URL: databaseUrl,
-              REDIS_URL: redisUrl,
-              GC_REDIS_PREFIX: `${redisPrefix}gc:`,
-              PUBLIC_BASE_URL: origin,
-              GC_CLIENT_ID: gcCreds.id,
-              GC_CLIENT_SECRET: gcCreds.secret,
-              // Dead controllers leave the pool within seconds (the drills measure recovery, not detection defaults).
-              MC_HEARTBEAT_TIMEOUT: '5s',
-              GC_SWEEP_INTERVAL: '1s',
-              // Everything arrives from 127.0.0.1 through the front: per-IP limits would throttle the bots.
-              RATE_LIMIT_PER_MINUTE: '1000000',
-            },
-            port,
-            ops,
-          ),
-        );
+        await startService(`gc-${String(i)}`, 'global', (apiPort, opsPort) => ({
+          GC_HOST: '127.0.0.1',
+          GC_PORT: String(apiPort),
+          GC_OPS_PORT: String(opsPort),
+          DATABASE_URL: databaseUrl,
+          REDIS_URL: redisUrl,
+          GC_REDIS_PREFIX: `${redisPrefix}gc:`,
+          PUBLIC_BASE_URL: origin,
+          GC_CLIENT_ID: gcCreds.id,
+          GC_CLIENT_SECRET: gcCreds.secret,
+          // Dead controllers leave the pool within seconds (the drills measure recovery, not detection defaults).
+          MC_HEARTBEAT_TIMEOUT: '5s',
+          GC_SWEEP_INTERVAL: '1s',
+          // Everything arrives from 127.0.0.1 through the front: per-IP limits would throttle the bots.
+          RATE_LIMIT_PER_MINUTE: '1000000',
+        }));
       }
-      // Sequential: both run migrations against the same database.
-      for (const gc of gcs) await gc.process.start();
 
       progress('starting the Meeting Controllers');
-      const mcs: ServiceProcess[] = [];
-      for (let i = 1; i <= (options.meetingControllers ?? 2); i++) {
-        const rpcPort = await freeTcpPort();
-        const ops = await freeTcpPort();
-        mcs.push(
-          spawnService(
-            `mc-${String(i)}`,
-            'meeting',
-            {
-              MC_ID: `mc-${String(i)}`,
-              MC_HOST: '127.0.0.1',
-              MC_PORT: String(await freeUdpPort()),
-              MC_WS_PORT: String(await freeTcpPort()),
-              MC_RPC_PORT: String(rpcPort),
-              MC_OPS_PORT: String(ops),
-              MC_TLS_CERT_FILE: certFile,
-              MC_TLS_KEY_FILE: keyFile,
-              REDIS_URL: redisUrl,
-              MC_REDIS_PREFIX: `${redisPrefix}mc:`,
-              GC_RPC_URL: origin,
-              MC_CLIENT_ID: mcCreds.id,
-              MC_CLIENT_SECRET: mcCreds.secret,
-              JOIN_TOKEN_JWKS_URL: `${origin}/api/v1/join-keys.json`,
-              JOIN_TOKEN_ISSUERS: origin,
-              MC_RATE_LIMIT_PER_MINUTE: '1000000',
-              MC_HANDLER_TIMEOUT: '5s',
-              // Clients heartbeat every 2 s.
-              MC_HEARTBEAT_INTERVAL: '2s',
-              MC_SWEEP_INTERVAL: '1s',
-            },
-            rpcPort,
-            ops,
-          ),
-        );
-      }
-      await Promise.all(mcs.map((mc) => mc.process.start()));
+      const mcs = await Promise.all(
+        Array.from({ length: options.meetingControllers ?? 2 }, (_, k) => {
+          const name = `mc-${String(k + 1)}`;
+          return startService(name, 'meeting', async (apiPort, opsPort) => ({
+            MC_ID: name,
+            MC_HOST: '127.0.0.1',
+            MC_PORT: String(await freeUdpPort()),
+            MC_WS_PORT: String(await freeTcpPort()),
+            MC_RPC_PORT: String(apiPort),
+            MC_OPS_PORT: String(opsPort),
+            MC_TLS_CERT_FILE: certFile,
+            MC_TLS_KEY_FILE: keyFile,
+            REDIS_URL: redisUrl,
+            MC_REDIS_PREFIX: `${redisPrefix}mc:`,
+            GC_RPC_URL: origin,
+            MC_CLIENT_ID: mcCreds.id,
+            MC_CLIENT_SECRET: mcCreds.secret,
+            JOIN_TOKEN_JWKS_URL: `${origin}/api/v1/join-keys.json`,
+            JOIN_TOKEN_ISSUERS: origin,
+            MC_RATE_LIMIT_PER_MINUTE: '1000000',
+            // Every bot connects from 127.0.0.1 (the default of 64 per address capped the soak at ~96 bots).
+            MC_MAX_CONNECTIONS_PER_IP: '100000',
+            MC_HANDLER_TIMEOUT: '5s',
+            // A meeting of more than four spreads over the handlers: its media crosses cascade links.
+            MC_MEETING_PARTICIPANTS_PER_HANDLER: '4',
+            // Clients heartbeat every 2 s.
+            MC_HEARTBEAT_INTERVAL: '2s',
+            MC_SWEEP_INTERVAL: '1s',
+          }));
+        }),
+      );
 
       progress('starting the Media Handlers');
-      const mhs: ServiceProcess[] = [];
-      for (let i = 1; i <= (options.mediaHandlers ?? 3); i++) {
-        const rpcPort = await freeTcpPort();
-        const ops = await freeTcpPort();
-        const mc = mcs[(i - 1) % mcs.length];
-        if (mc === undefined) throw new Error('media handlers need a meeting controller');
-        mhs.push(
-          spawnService(
-            `mh-${String(i)}`,
-            'media',
-            {
-              MH_LOG_LEVEL: level,
-              MH_HANDLER_ID: `mh-${String(i)}`,
-              MH_HOST: '127.0.0.1',
-              MH_PUBLIC_HOST: '127.0.0.1',
-              MH_MEDIA_PORT: String(await freeUdpPort()),
-              MH_RPC_PORT: String(rpcPort),
-              MH_OPS_PORT: String(ops),
-              MH_CERT_PEM: cert.certPem,
-              MH_KEY_PEM: cert.keyPem,
-              MH_MEETING_CONTROLLER_URL: mc.baseUrl,
-              MH_CLIENT_ID: mhCreds.id,
-              MH_CLIENT_SECRET: mhCreds.secret,
-            },
-            rpcPort,
-            ops,
-          ),
-        );
-      }
-      await Promise.all(mhs.map((mh) => mh.process.start()));
+      if (mcs.length === 0) throw new Error('media handlers need a meeting controller');
+      // Each handler its own service client, and its id is the client id: cascade peers check the token's subject.
+      const mhCreds: { id: string; secret: string }[] = [];
+      for (let i = 1; i <= (options.mediaHandlers ?? 3); i++)
+        mhCreds.push(await creds('media', `-${String(i)}`));
+      await Promise.all(
+        mhCreds.map((c, k) =>
+          startService(`mh-${String(k + 1)}`, 'media', async (apiPort, opsPort) => ({
+            MH_LOG_LEVEL: level,
+            MH_HANDLER_ID: c.id,
+            MH_HOST: '127.0.0.1',
+            MH_PUBLIC_HOST: '127.0.0.1',
+            MH_MEDIA_PORT: String(await freeUdpPort()),
+            MH_RPC_PORT: String(apiPort),
+            MH_OPS_PORT: String(opsPort),
+            MH_CERT_PEM: cert.certPem,
+            MH_KEY_PEM: cert.keyPem,
+            // Every controller may place a meeting on any handler: a meeting always has a standby.
+            MH_MEETING_CONTROLLER_URL: mcs.map((m) => m.baseUrl).join(','),
+            MH_CLIENT_ID: c.id,
+            MH_CLIENT_SECRET: c.secret,
+            MH_MAX_CONNECTIONS_PER_IP: '100000',
+          })),
+        ),
+      );
+      // In a stable order (ac-1, gc-1, gc-2, mc-1, ...), whichever of the parallel starts finished first.
+      const kinds: ServiceProcess['kind'][] = ['auth', 'global', 'meeting', 'media'];
+      cluster.services.sort(
+        (a, b) =>
+          kinds.indexOf(a.kind) - kinds.indexOf(b.kind) ||
+          a.name.localeCompare(b.name, 'en', { numeric: true }),
+      );
       progress(`cluster ready at ${origin}`);
       return cluster;
     } catch (error) {

@@ -2,6 +2,7 @@
 // restart, PostgreSQL unreachable), measures how long recovery took, and checks that nothing durable was lost:
 // meeting metadata readable and unchanged, no table's row count (audit log included) went down, every bot still in
 // its meeting under the participant id it joined with.
+import { readSyntheticPayload } from '@darktower/client';
 import { botConnector } from '../bot/bot-connector.ts';
 import { errorText, type BotFleet } from '../bot/bot-fleet.ts';
 import { percentilesOf } from '../bot/stats.ts';
@@ -26,14 +27,25 @@ export interface DrillResult {
   /** The measured recovery time (the p95 where there are many), ms. */
   readonly recoveryMs: number;
   readonly details: Record<string, unknown>;
-  /** Everything that went wrong; empty when the drill passed. */
+  /** Everything that went wrong (something failed or was lost); empty when the drill passed. */
   readonly problems: string[];
+}
+
+/**
+ * Whether the measured recovery met the design's target. Kept apart from `problems`: a drill that recovered fully
+ * but slowly (on a loaded machine, say) passed functionally and missed its target; the drills command reports both
+ * and fails on either, the CI tests assert only on what failed or was lost (timing belongs to measurements).
+ */
+export function targetMet(r: DrillResult): boolean {
+  return r.recoveryMs >= 0 && r.recoveryMs < r.targetMs;
 }
 
 export interface DrillContext {
   readonly cluster: Cluster;
   readonly host: HostSession;
   readonly scale: DrillScale;
+  /** Bots in the drill's meeting, instead of the scale's default (where a drill has a meeting). */
+  readonly bots?: number;
   readonly log?: (line: string) => void;
 }
 
@@ -93,9 +105,11 @@ async function setUp(
   bots: number,
   publish: 'none' | 'both' = 'none',
 ): Promise<Scene> {
+  // After an earlier drill restarted a controller, its media handlers take a few seconds to register again: a bot
+  // joining before that gets no standby handler (or is refused with UNAVAILABLE), so wait until every controller
+  // counts every running handler healthy, and retry the scene for up to 30 s besides.
+  await handlersSettled(ctx.cluster);
   const meeting = await createMeeting(ctx.cluster, ctx.host, name);
-  // After an earlier drill restarted a controller, its media handlers take a few seconds to register again:
-  // joins are refused with UNAVAILABLE until then, so the scene is retried for up to 30 s.
   const deadline = Date.now() + 30_000;
   let fleet: BotFleet;
   for (;;) {
@@ -106,7 +120,7 @@ async function setUp(
       videoFps: 15,
       audioFps: 50,
       namePrefix: name,
-      // One at a time: with concurrent joins some bots' rosters miss a peer (see the README).
+      // One at a time: the drills measure recovery, not join storms (test/concurrent-joins.test.ts has those).
       joinConcurrency: 1,
       reconnectAttempts: 120,
       reconnectDelayMs: 250,
@@ -124,8 +138,35 @@ async function setUp(
   return { meeting, fleet, ids, counts: await durableCounts(ctx.cluster) };
 }
 
-/** The "nothing lost" checks after a drill. */
-async function verify(ctx: DrillContext, scene: Scene, problems: string[]): Promise<void> {
+/** Healthy media handlers a controller counts (`dt_mc_media_handlers`), -1 when its /metrics does not answer. */
+async function healthyHandlersOf(mc: ServiceProcess): Promise<number> {
+  const text = await fetch(`${mc.opsUrl}/metrics`, { signal: AbortSignal.timeout(2_000) }).then(
+    (r) => (r.ok ? r.text() : ''),
+    () => '',
+  );
+  return Number(/^dt_mc_media_handlers\{health="healthy"[^}]*\} (\d+)$/m.exec(text)?.[1] ?? -1);
+}
+
+/** Waits (30 s at most) until every running meeting controller counts every running media handler healthy. */
+export async function handlersSettled(cluster: Cluster, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const running = cluster.byKind('media').filter((h) => h.process.state === 'running').length;
+    const mcs = cluster.byKind('meeting').filter((m) => m.process.state === 'running');
+    const counts = await Promise.all(mcs.map(healthyHandlersOf));
+    if (counts.every((n) => n >= running)) return;
+    if (Date.now() > deadline) {
+      const seen = mcs.map((m, i) => `${m.name}: ${String(counts[i])}`).join(', ');
+      throw new Error(
+        `media handlers did not settle within ${String(timeoutMs)} ms (${String(running)} running; ${seen})`,
+      );
+    }
+    await sleep(200);
+  }
+}
+
+/** The "nothing lost" checks after a drill (`extraPeers`: participants in the meeting besides the scene's fleet). */
+async function verify(ctx: DrillContext, scene: Scene, problems: string[], extraPeers = 0): Promise<void> {
   const m = await getMeeting(ctx.cluster, ctx.host, scene.meeting.code);
   if (
     m.status !== 200 ||
@@ -141,8 +182,8 @@ async function verify(ctx: DrillContext, scene: Scene, problems: string[]): Prom
     if (b.participantId !== scene.ids.get(b.name))
       problems.push(`${b.name} has a new participant id (${b.participantId})`);
     const seen = b.meeting?.participants.length ?? 0;
-    if (seen !== scene.fleet.bots.length - 1)
-      problems.push(`${b.name} sees ${String(seen)} others, not ${String(scene.fleet.bots.length - 1)}`);
+    const expected = scene.fleet.bots.length - 1 + extraPeers;
+    if (seen !== expected) problems.push(`${b.name} sees ${String(seen)} others, not ${String(expected)}`);
   }
 }
 
@@ -184,7 +225,6 @@ export async function killGlobalController(ctx: DrillContext): Promise<DrillResu
   for (const row of lostRows(counts, await durableCounts(ctx.cluster))) problems.push(`rows lost: ${row}`);
   const m = await getMeeting(ctx.cluster, ctx.host, meeting.code);
   if (m.displayName !== meeting.displayName) problems.push('meeting metadata changed');
-  if (recoveryMs > 30_000) problems.push(`recovery ${String(recoveryMs)} ms > 30 s`);
   return {
     name: 'kill a Global Controller',
     targetMs: 30_000,
@@ -228,11 +268,10 @@ export async function killMeetingController(ctx: DrillContext): Promise<DrillRes
     await settleRoster(scene, 5_000);
     await verify(ctx, scene, problems);
     await victim.process.start();
-    if (waited >= 0 && p.p95 > 10_000) problems.push(`p95 reconnection ${String(p.p95)} ms > 10 s`);
     return {
       name: 'kill a Meeting Controller mid-meeting',
       targetMs: 10_000,
-      recoveryMs: p.p95,
+      recoveryMs: waited < 0 ? -1 : p.p95,
       details: { bots: scene.fleet.bots.length, resumed: times.length, recoveryMs: p, killed: victim.name },
       problems,
     };
@@ -273,7 +312,6 @@ export async function restartRedis(ctx: DrillContext): Promise<DrillResult> {
     if (recoveryMs < 0) problems.push('no new participant could join within 30 s');
     await settleRoster(scene, 5_000);
     await verify(ctx, scene, problems);
-    if (recoveryMs > 10_000) problems.push(`recovery ${String(recoveryMs)} ms > 10 s`);
     return {
       name: 'restart Redis',
       targetMs: 10_000,
@@ -325,7 +363,6 @@ export async function restartPostgres(ctx: DrillContext): Promise<DrillResult> {
     if (nonUnavailable.length > 0)
       problems.push(`during the outage writes answered ${nonUnavailable.join(', ')} (expected 503)`);
     await verify(ctx, scene, problems);
-    if (recoveryMs > 60_000) problems.push(`recovery ${String(recoveryMs)} ms > 60 s`);
     return {
       name: 'PostgreSQL unreachable, then back',
       targetMs: 60_000,
@@ -346,54 +383,139 @@ export async function restartPostgres(ctx: DrillContext): Promise<DrillResult> {
 }
 
 /**
- * Kill the Media Handler that carries a meeting's media: streams should fail over to another handler. Recovery is
- * from the kill until every bot receives frames again from every other bot; frames lost are the gaps in the
- * frame numbers over the run.
+ * Kill the Media Handler that carries a meeting's media (the one most bots publish to): every participant is also
+ * connected to a standby handler, so streams must fail over to it (architecture.md "Media Handler Failure", < 1 s).
+ * Failover time per bot = from the kill until a frame captured after the kill has arrived on every stream the bot
+ * was receiving (so an untouched stream counts 0, and frames still in flight at the kill do not count); frames
+ * lost are the gaps in the frame numbers across the kill.
  */
 export async function killMediaHandler(ctx: DrillContext): Promise<DrillResult> {
   const problems: string[] = [];
-  const scene = await setUp(ctx, 'drill-mh', ctx.scale === 'full' ? 10 : 3, 'both');
+  // Short: three bots on one handler; full: ten, spread over the three handlers (the cluster puts at most four of a
+  // meeting on one), so the failover crosses cascade links. `bots: 5` gives a short run across two handlers.
+  const scene = await setUp(ctx, 'drill-mh', ctx.bots ?? (ctx.scale === 'full' ? 10 : 3), 'both');
+  const detach: (() => void)[] = [];
   try {
     const others = scene.fleet.bots.length - 1;
     await scene.fleet.until(
       (f) => f.bots.every((b) => b.streamCounts.streams === others * 2 && b.lastFrameAtMs > 0),
-      15_000,
+      ctx.scale === 'full' ? 60_000 : 15_000,
       'media to flow before the kill',
     );
-    // The handler with the most participants of this meeting: ask each for its stats is not exposed, so kill the
-    // handlers registered with the meeting's controller one at a time would be unfair; take the first of them.
-    const mc = controllerOf(ctx.cluster, scene.meeting);
-    const victim = ctx.cluster
-      .byKind('media')
-      .find((h) => h.process.spec.env.MH_MEETING_CONTROLLER_URL === mc.baseUrl);
-    if (victim === undefined) throw new Error(`no media handler registered with ${mc.name}`);
+    const carriers = new Map<string, number>();
+    const firstHandler = new Map<string, string>();
+    for (const b of scene.fleet.bots) {
+      const ids = b.meeting?.mediaHandlerIds ?? [];
+      if (ids.length < 2) problems.push(`${b.name} has no standby handler (connected to ${ids.join(', ')})`);
+      const first = ids[0];
+      if (first !== undefined) carriers.set(first, (carriers.get(first) ?? 0) + 1);
+      if (first !== undefined) firstHandler.set(b.name, first);
+    }
+    const victimId = [...carriers].sort((a, b) => b[1] - a[1])[0]?.[0];
+    const victim = ctx.cluster.byKind('media').find((h) => h.process.spec.env.MH_HANDLER_ID === victimId);
+    if (victim === undefined) throw new Error(`no media handler process for ${String(victimId)}`);
+
+    // Per bot: the streams it receives, and when each first delivered a frame captured after the kill.
+    const killedAt = { ms: Number.POSITIVE_INFINITY };
+    const streams = new Map<string, Set<string>>();
+    const resumed = new Map<string, Map<string, number>>();
+    const streamKinds = new Map<string, string>();
+    for (const b of scene.fleet.bots) {
+      const seen = new Set<string>();
+      const back = new Map<string, number>();
+      streams.set(b.name, seen);
+      resumed.set(b.name, back);
+      const off = b.meeting?.events.on('remoteFrame', (f) => {
+        const now = Date.now();
+        if (now < killedAt.ms) {
+          seen.add(f.sourceStreamId);
+          streamKinds.set(f.sourceStreamId, f.kind);
+          return;
+        }
+        const info = readSyntheticPayload(f.payload);
+        if (info !== undefined && info.capturedAtUs / 1000 > killedAt.ms && !back.has(f.sourceStreamId))
+          back.set(f.sourceStreamId, now);
+      });
+      if (off !== undefined) detach.push(off);
+    }
+    await sleep(500);
     const before = scene.fleet.summary();
-    const killedAt = Date.now();
+    killedAt.ms = Date.now();
     await victim.process.kill();
-    ctx.log?.(`killed ${victim.name}`);
-    const resumedAt = new Map<string, number>();
+    ctx.log?.(
+      `killed ${victim.name} (carrying ${String(carriers.get(victimId ?? '') ?? 0)} of ${String(others + 1)} bots)`,
+    );
     const waited = await scene.fleet
       .until(
-        (f) => {
-          for (const b of f.bots)
-            if (!resumedAt.has(b.name) && b.lastFrameAtMs > killedAt + 200)
-              resumedAt.set(b.name, b.lastFrameAtMs);
-          return resumedAt.size === f.bots.length;
-        },
+        (f) =>
+          f.bots.every((b) => {
+            const back = resumed.get(b.name);
+            return [...(streams.get(b.name) ?? [])].every((id) => back?.has(id) === true);
+          }),
         30_000,
-        'media to resume for every bot',
+        'media to resume on every stream of every bot',
       )
       .catch((error: unknown) => {
-        problems.push(String(error));
+        // Which bots still wait for which streams, with the handlers before and after: the starting point of a
+        // diagnosis (the cluster's logs have the rest).
+        const waiting = scene.fleet.bots.flatMap((b) => {
+          const back = resumed.get(b.name);
+          const missing = [...(streams.get(b.name) ?? [])].filter((id) => back?.has(id) !== true);
+          if (missing.length === 0) return [];
+          const kinds = missing.map((id) => `${streamKinds.get(id) ?? '?'} ${id.slice(0, 8)}`).join(', ');
+          return [
+            `${b.name} (on ${firstHandler.get(b.name) ?? '?'}, now ${b.meeting?.mediaHandlerIds.join('+') ?? '?'}): ${kinds}`,
+          ];
+        });
+        problems.push(`${String(error)}: ${waiting.join('; ')}`);
         return -1;
       });
-    const times = [...resumedAt.values()].map((t) => t - killedAt);
-    const p = percentilesOf(times);
+    const perBot = scene.fleet.bots.map((b) =>
+      Math.max(0, ...[...(resumed.get(b.name)?.values() ?? [])].map((t) => t - killedAt.ms)),
+    );
+    const perStream = [...resumed.values()].flatMap((m) => [...m.values()].map((t) => t - killedAt.ms));
+    // Where the time goes: audio has no key frames to wait for; a bot that was on the victim had to move itself.
+    const onVictim = new Set([...firstHandler].filter(([, h]) => h === victimId).map(([bot]) => bot));
+    const split = (pick: (bot: string, streamId: string) => boolean): ReturnType<typeof percentilesOf> =>
+      percentilesOf(
+        [...resumed].flatMap(([bot, m]) =>
+          [...m].filter(([id]) => pick(bot, id)).map(([, t]) => t - killedAt.ms),
+        ),
+      );
+    const p = percentilesOf(perBot);
     await sleep(1_000);
     const after = scene.fleet.summary();
+    for (const b of scene.fleet.bots) {
+      const now = b.meeting?.mediaHandlerIds[0];
+      if (now === victimId) problems.push(`${b.name} still sends to ${String(victimId)}`);
+    }
+    // Redundancy restored (architecture.md "Media Handler Failure"): while two handlers are left, every bot gets
+    // a new standby from the controller (MediaServersUpdate), so a second failure would not cut it off.
+    const left = ctx.cluster.byKind('media').filter((h) => h.process.state === 'running').length;
+    let standbyRestoredMs = -1;
+    if (left >= 2) {
+      await scene.fleet
+        .until(
+          (f) =>
+            f.bots.every((b) => {
+              const ids = b.meeting?.mediaHandlerIds ?? [];
+              return ids.length >= 2 && !ids.includes(victimId ?? '');
+            }),
+          15_000,
+          'every bot to have a standby handler again',
+        )
+        .then(
+          () => (standbyRestoredMs = Date.now() - killedAt.ms),
+          (error: unknown) => {
+            const short = scene.fleet.bots
+              .filter((b) => (b.meeting?.mediaHandlerIds.length ?? 0) < 2)
+              .map((b) => b.name);
+            problems.push(`${String(error)} (still without one: ${short.join(', ')})`);
+          },
+        );
+    }
     await verify(ctx, scene, problems);
     await victim.process.start();
-    if (waited >= 0 && p.p95 > 1_000) problems.push(`p95 media failover ${String(p.p95)} ms > 1 s`);
     return {
       name: 'kill a Media Handler',
       targetMs: 1_000,
@@ -401,15 +523,28 @@ export async function killMediaHandler(ctx: DrillContext): Promise<DrillResult> 
       details: {
         bots: scene.fleet.bots.length,
         killed: victim.name,
-        resumed: times.length,
+        carried: carriers.get(victimId ?? '') ?? 0,
+        // Handlers the meeting's bots were on before the kill (more than one: media crossed cascade links).
+        handlers: carriers.size,
         failoverMs: p,
+        streamFailoverMs: percentilesOf(perStream),
+        audioStreamFailoverMs: split((_, id) => streamKinds.get(id) === 'audio'),
+        videoStreamFailoverMs: split((_, id) => streamKinds.get(id) !== 'audio'),
+        receiverMovedMs: split((bot) => onVictim.has(bot)),
+        receiverStayedMs: split((bot) => !onVictim.has(bot)),
         framesLost:
           after.framesExpected - before.framesExpected - (after.framesReceived - before.framesReceived),
+        framesExpected: after.framesExpected - before.framesExpected,
         lossOverRun: after.loss,
+        // End-to-end frame latency before the kill: failover times include it (a frame has to travel).
+        latencyBeforeKillMs: before.latencyMs,
+        // From the kill until every bot had a standby handler again (-1: not measured, or not restored).
+        standbyRestoredMs,
       },
       problems,
     };
   } finally {
+    for (const off of detach) off();
     await scene.fleet.close();
   }
 }
@@ -487,7 +622,13 @@ export async function clientNetworkDrop(ctx: DrillContext): Promise<DrillResult>
     const slots = bot.meeting?.layoutSlots.filter((s) => s.kind === 'camera').length ?? 0;
     if (slots !== others)
       problems.push(`${bot.name} has ${String(slots)} camera slots after the resume, not ${String(others)}`);
-    await verify(ctx, scene, problems);
+    // The victim is back in everybody's roster (and sees everybody).
+    const seenByVictim = bot.meeting?.participants.length ?? 0;
+    if (seenByVictim !== others)
+      problems.push(
+        `${bot.name} sees ${String(seenByVictim)} others after the resume, not ${String(others)}`,
+      );
+    await verify(ctx, scene, problems, 1);
     return {
       name: 'client network drop',
       targetMs: 30_000,
@@ -518,7 +659,7 @@ export const DRILLS = {
 } as const;
 
 export function formatDrill(r: DrillResult): string {
-  const verdict = r.problems.length === 0 ? 'PASS' : 'FAIL';
+  const verdict = r.problems.length > 0 ? 'FAIL' : targetMet(r) ? 'PASS' : 'SLOW (recovered, target missed)';
   return `${verdict}  ${r.name}: recovery ${String(r.recoveryMs)} ms (target < ${String(r.targetMs / 1000)} s) ${JSON.stringify(
     r.details,
   )}${r.problems.map((p) => `\n      - ${p}`).join('')}`;

@@ -23,6 +23,7 @@ export class ManagedProcess {
   #state: ProcessState = 'stopped';
   #log: WriteStream | undefined;
   #starts = 0;
+  #tail = '';
 
   constructor(spec: ProcessSpec) {
     this.spec = spec;
@@ -36,6 +37,10 @@ export class ManagedProcess {
   }
   get starts(): number {
     return this.#starts;
+  }
+  /** The last few kB the process wrote (stdout and stderr), for errors about it. */
+  get outputTail(): string {
+    return this.#tail;
   }
 
   /** Starts the process and waits until its ready URL answers (or it exits, or the deadline passes). */
@@ -54,6 +59,11 @@ export class ManagedProcess {
     this.#child = child;
     child.stdout.pipe(log, { end: false });
     child.stderr.pipe(log, { end: false });
+    const keep = (chunk: Buffer): void => {
+      this.#tail = (this.#tail + chunk.toString('utf8')).slice(-4096);
+    };
+    child.stdout.on('data', keep);
+    child.stderr.on('data', keep);
     this.#exited = new Promise((resolve) => {
       child.once('exit', (code, signal) => {
         log.write(`--- exit code=${String(code)} signal=${String(signal)} at ${new Date().toISOString()}\n`);
@@ -67,8 +77,13 @@ export class ManagedProcess {
     }
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      if ((this.#state as ProcessState) === 'exited' && this.#child === child)
-        throw new Error(`${this.spec.name} exited while starting (log: ${this.spec.logFile})`);
+      if ((this.#state as ProcessState) === 'exited' && this.#child === child) {
+        // Let the last output arrive before quoting it.
+        await new Promise((r) => setTimeout(r, 50));
+        throw new Error(
+          `${this.spec.name} exited while starting (log: ${this.spec.logFile}): ${this.#tail.slice(-1500)}`,
+        );
+      }
       try {
         const res = await fetch(this.spec.readyUrl, { signal: AbortSignal.timeout(1_000) });
         await res.body?.cancel();

@@ -12,6 +12,9 @@ export interface SoakOptions {
   readonly bots: number;
   readonly meetings: number;
   readonly durationS: number;
+  /** Per bot: video frames (1.2 kB) and audio frames per second (default 15 and 50). */
+  readonly videoFps?: number;
+  readonly audioFps?: number;
   /** Share of the run before the memory baseline is taken (default 0.2). */
   readonly warmUp?: number;
   readonly sampleEveryS?: number;
@@ -23,6 +26,10 @@ export interface SoakReport {
   readonly bots: number;
   readonly meetings: number;
   readonly durationS: number;
+  readonly videoFps: number;
+  readonly audioFps: number;
+  /** Seconds from the first join to the last. */
+  readonly joinS: number;
   /** Per process: RSS (MiB) at the end of warm-up and at the end, and growth in %. */
   readonly memory: Record<
     string,
@@ -31,7 +38,10 @@ export interface SoakReport {
   readonly maxGrowthPct: number;
   readonly errors: readonly string[];
   readonly frontFailures: number;
-  /** Frames received / frames sent times the receivers in the publisher's meeting. */
+  /**
+   * Frames received / frames sent times the receivers in the publisher's meeting, counted from the moment every bot
+   * had joined to the end (so frames sent before a receiver existed do not count as lost).
+   */
   readonly deliveryRatio: number;
   readonly fleet: FleetSummary;
 }
@@ -44,18 +54,38 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
   const codes: string[] = [];
   for (let i = 0; i < o.meetings; i++)
     codes.push((await createMeeting(cluster, host, `soak-${String(i)}`)).code);
+  const videoFps = o.videoFps ?? 15;
+  const audioFps = o.audioFps ?? 50;
   await using fleet = fleetOn(cluster, {
     meetings: codes,
     count: o.bots,
     publish: 'both',
-    videoFps: 15,
-    audioFps: 50,
+    videoFps,
+    audioFps,
     videoBytes: 1200,
     joinConcurrency: 1,
     namePrefix: 'soak',
   });
-  log(`joining ${String(o.bots)} bots into ${String(o.meetings)} meetings`);
-  await fleet.join();
+  log(
+    `joining ${String(o.bots)} bots into ${String(o.meetings)} meetings (video ${String(videoFps)} fps, audio ${String(audioFps)} fps each)`,
+  );
+  const joinStarted = Date.now();
+  const joinProgress = setInterval(() => {
+    const pr = fleet.progress();
+    log(
+      `  joined ${String(pr.joined)}/${String(pr.bots)} (failed ${String(pr.failed)}) sent ${String(pr.framesSent)} received ${String(pr.framesReceived)}`,
+    );
+  }, 5_000);
+  try {
+    await fleet.join();
+  } finally {
+    clearInterval(joinProgress);
+  }
+  const joinS = Math.round((Date.now() - joinStarted) / 100) / 10;
+  // Delivery is counted from here: every receiver exists.
+  const sentAtJoin = fleet.bots.map((b) => b.framesSent);
+  const receivedAtJoin = fleet.bots.reduce((a, b) => a + b.framesReceived, 0);
+  log(`all joined in ${String(joinS)} s; running for ${String(o.durationS)} s`);
   const processes = () => [
     ...cluster.services.map((s) => ({ name: s.name, pid: s.process.pid })),
     { name: 'redis', pid: cluster.redis.pid },
@@ -108,17 +138,22 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
   });
   let deliveries = 0;
   fleet.bots.forEach((b, i) => {
-    deliveries += b.framesSent * ((perMeeting.get(codes[i % codes.length] ?? '') ?? 1) - 1);
+    const sent = b.framesSent - (sentAtJoin[i] ?? 0);
+    deliveries += sent * ((perMeeting.get(codes[i % codes.length] ?? '') ?? 1) - 1);
   });
+  const received = fleet.bots.reduce((a, b) => a + b.framesReceived, 0) - receivedAtJoin;
   return {
     bots: o.bots,
     meetings: o.meetings,
     durationS: o.durationS,
+    videoFps,
+    audioFps,
+    joinS,
     memory,
     maxGrowthPct: Math.round(maxGrowthPct * 10) / 10,
     errors: summary.errors,
     frontFailures: cluster.proxy.stats.failed,
-    deliveryRatio: deliveries === 0 ? 0 : Math.round((summary.framesReceived / deliveries) * 10_000) / 10_000,
+    deliveryRatio: deliveries === 0 ? 0 : Math.round((received / deliveries) * 10_000) / 10_000,
     fleet: summary,
   };
 }

@@ -1,6 +1,7 @@
 // `darktower bot`: synthetic participants through the client SDK (signaling + media over QUIC WebTransport).
 // Joins N guests, publishes synthetic video/audio, subscribes by layout, prints a line per second and a summary
 // (or JSON with --json).
+import { createTracing, spanHandleTracer, traceExporterFromEnv } from '@darktower/service-kit';
 import { BotFleet } from '../bot/bot-fleet.ts';
 import { botConnector, decodeHashes, devCertificateHashes } from '../bot/bot-connector.ts';
 import { parseBotArgs } from '../bot/bot-args.ts';
@@ -12,6 +13,8 @@ export async function botCommand(args: string[], env: NodeJS.ProcessEnv): Promis
   const log = (line: string): void => {
     (a.json ? process.stderr : process.stdout).write(`${line}\n`);
   };
+  // OTEL_TRACES_EXPORTER=console|file|otlp: each bot's join is a trace the services continue (none by default).
+  const tracing = createTracing({ serviceName: 'darktower-bot', ...traceExporterFromEnv(env) });
   const stop = new AbortController();
   const onSignal = (): void => {
     stop.abort();
@@ -27,6 +30,7 @@ export async function botCommand(args: string[], env: NodeJS.ProcessEnv): Promis
     videoFps: a.videoFps,
     audioFps: a.audioFps,
     joinConcurrency: a.joinConcurrency,
+    ...(tracing.exporter === 'none' ? {} : { tracer: spanHandleTracer(tracing) }),
   });
   const ticker = setInterval(() => {
     log(progressLine(fleet.progress()));
@@ -51,6 +55,7 @@ export async function botCommand(args: string[], env: NodeJS.ProcessEnv): Promis
   }
   const summary = fleet.summary();
   await fleet.close();
+  await tracing.close();
   if (a.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
   else process.stdout.write(summaryText(summary));
   return summary.joined === 0 ? 1 : 0;

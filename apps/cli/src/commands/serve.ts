@@ -18,6 +18,14 @@ export async function serveCommand(args: string[]): Promise<number> {
   if (!isServiceName(name)) {
     throw new Error(`usage: darktower serve <${Object.keys(SERVICES).join('|')}>`);
   }
+  // Started by a supervisor (the local cluster) that may itself be killed: leave with it instead of holding ports
+  // and CPU as an orphan. SIGTERM runs the service's graceful shutdown.
+  if (process.env.DARKTOWER_EXIT_WITH_PARENT === '1') {
+    const parent = process.ppid;
+    setInterval(() => {
+      if (process.ppid !== parent) process.kill(process.pid, 'SIGTERM');
+    }, 1_000).unref();
+  }
   // Each service's entry point sits beside its package entry (src/main.ts, or dist/main.js when built), and
   // runs the service with graceful shutdown when imported.
   const entry = new URL('main.ts', import.meta.resolve(SERVICES[name]));

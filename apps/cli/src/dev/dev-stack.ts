@@ -119,8 +119,10 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
 
     // Service credentials for the internal RPCs, registered in this instance's own Auth Controller. The Meeting
     // Controller and the Media Handler fetch (and refresh) their tokens with the client credentials grant.
+    // Fixed client ids with a fresh secret at every start: restarts do not pile up clients, no secret is kept.
     const credentialsFor = (name: keyof typeof DEV_SERVICE_SCOPES) =>
-      auth.service.registerService(
+      auth.service.provisionService(
+        `svc_darktower-dev-${name}`,
         `dev-${name}`,
         scopes(DEV_SERVICE_SCOPES[name]),
         'darktower-dev',
@@ -182,6 +184,10 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
           MC_WS_PORT: '0',
           MC_RPC_PORT: '0',
           MC_OPS_PORT: '0',
+          // The controller and its only handler share this process: an unanswered probe here means the process
+          // stalled (a loaded machine), not a dead handler (seen in the web UI tests at load 40 on 2 cores). The
+          // probe no longer fails the last answering handler on misses alone; the longer timeout keeps it quiet too.
+          MC_HANDLER_PROBE_TIMEOUT: '3s',
           GC_RPC_URL: origin,
           AUTH_TOKEN_URL: tokenUrl,
           MC_CLIENT_ID: meetingCreds.clientId,
@@ -193,7 +199,7 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
           AUTH_AUDIENCE: 'darktower',
         },
       }),
-      { logger: log('mc-service') },
+      { logger: log('mc-service'), tracing },
     );
     cleanups.push(() => meeting.close('dev stack closing'));
     const mc = await meeting.listen();
@@ -217,7 +223,7 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
           MH_CLIENT_SECRET: mediaCreds.clientSecret,
         },
       }),
-      { logger: log('mh-service') },
+      { logger: log('mh-service'), tracing },
     );
     cleanups.push(() => media.close('dev stack closing'));
     const mh = await media.listen();
