@@ -98,7 +98,6 @@ export async function connectWithInternals(
     const settle = (result: QuicSession | TransportError): void => {
       if (settled) return;
       settled = true;
-      clearTimeout(timer);
       options.signal?.removeEventListener('abort', onAbort);
       if (result instanceof TransportError) reject(result);
       else resolve({ session: result, connection: h3 });
@@ -131,10 +130,7 @@ export async function connectWithInternals(
       },
     });
     hooks.onConnection?.(h3);
-    const timer = setTimeout(() => {
-      settle(TransportError.timeout('WebTransport connect'));
-      h3.close(0x10c, 'connect timeout'); // H3_REQUEST_CANCELLED
-    }, limits.connectTimeoutMs);
+    // The connect deadline (limits.connectTimeoutMs) is the connection's own: it settles with TIMEOUT.
     const onAbort = (): void => {
       settle(TransportError.aborted(options.signal?.reason));
       h3.close(0x10c, 'aborted');

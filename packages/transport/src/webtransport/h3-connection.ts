@@ -66,8 +66,15 @@ export class H3Connection implements RouterHost, SessionHost, RequestOwner, Open
     this.#ids = new LocalStreamIds(options.role);
     this.#client = options.role === 'client' ? new ClientConnect(this, options) : undefined;
     this.#pump = new PacketPump(options);
+    // The one connect deadline. A client reports TIMEOUT to its caller before closing: the close is only flushed
+    // later, and its teardown would otherwise report a bare 'connection closed'.
     this.#timers.startConnectDeadline(options.limits.connectTimeoutMs, () => {
       if (this.#table.hadSession) return;
+      if (this.role === 'client') {
+        this.#o.onClientResult?.(TransportError.timeout('WebTransport connect'));
+        this.close(H3_CODES.REQUEST_CANCELLED, 'connect timeout');
+        return;
+      }
       this.#connectionError(
         new H3Error('REQUEST_REJECTED', 'no WebTransport session within connectTimeoutMs'),
       );
