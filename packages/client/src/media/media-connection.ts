@@ -27,6 +27,9 @@ import { LocalMediaStream } from './local-media-stream.ts';
 import type { MediaState } from './media-state.ts';
 import { Reassembler } from './reassembler.ts';
 
+/** How long a close waits for its streams' FINs to be taken before it closes the session under them. */
+export const STREAM_CLOSE_GRACE_MS = 1_000;
+
 /** A whole frame received from the handler (fragments joined), before decryption. */
 export interface ReceivedFrame {
   /** The id the frame arrived under: a slot stream id for layout subscriptions, else the source stream id. */
@@ -228,9 +231,20 @@ export class MediaConnection implements AsyncDisposable {
     this.#closing ??= (async () => {
       if (this.#state.state !== 'closed') this.#setState({ state: 'closing' });
       this.#abort.abort(ClientError.closed('media connection'));
-      for (const s of [...this.#published.values()]) await s.close();
+      // FINs after what is queued, for a handler that is alive. One that stopped reading (dead or frozen, our
+      // flow-control window to it full) would hold these until QUIC's idle timeout, and with them every caller
+      // waiting on this close (a failover's break): after a short grace the session closes under them instead.
+      const fins = Promise.allSettled([
+        ...[...this.#published.values()].map((s) => s.close()),
+        this.#control?.close(),
+      ]);
+      let grace: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        fins,
+        new Promise((resolve) => (grace = setTimeout(resolve, STREAM_CLOSE_GRACE_MS))),
+      ]);
+      clearTimeout(grace);
       this.#datagramWriter?.releaseLock();
-      await this.#control?.close().catch(() => undefined);
       this.session.close({ closeCode: 0, reason: 'client closed' });
       this.#setState(error === undefined ? { state: 'closed' } : { state: 'closed', error });
       this.#resolveClosed();

@@ -921,7 +921,9 @@ export class Meeting implements AsyncDisposable {
         continue;
       }
       if (p.kind !== 'audio') p.events.emit('keyframeRequested');
-      await old?.unpublish(p.streamId);
+      // The break, not awaited: on a handler that died its FIN waits behind writes that can no longer go out (until
+      // that connection is closed), and the next stream's make must not wait for it.
+      void old?.unpublish(p.streamId);
     }
   }
 
