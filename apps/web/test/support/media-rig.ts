@@ -1,6 +1,7 @@
 // A real Media Handler process, the media fixture page served on loopback, and headless Chromium: participants are
 // registered and routed through the handler's MediaHandlerService (what a Meeting Controller does), then started
 // in their own browser context. Shared by the Chromium media test and the media benchmark.
+import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { RouteAction, StreamType } from '@darktower/protocol';
@@ -154,6 +155,33 @@ export class MediaRig implements AsyncDisposable {
       await new Promise((r) => setTimeout(r, 100));
     }
     throw new Error(`timed out waiting for ${what}: ${JSON.stringify(last)}`);
+  }
+
+  /**
+   * The page's remote video is moving: screenshots of its canvas a second apart differ (the fake camera draws a
+   * moving pattern and a frame counter). A stall of a few seconds (a loaded machine, a dropped frame waiting for the
+   * key frame it asked for) is allowed; a picture still frozen after 5 s fails, with the page's video counters.
+   */
+  static async assertVideoMoves(page: Page, shotPath: (n: number) => string): Promise<void> {
+    const canvas = page.locator('[data-testid="remote-canvas"]');
+    const counters = async (): Promise<string> =>
+      JSON.stringify(
+        (await MediaRig.stats(page)).videos.map((v) => ({
+          ...v,
+          glassToGlassMs: v.glassToGlassMs.length,
+          transitMs: v.transitMs.length,
+        })),
+      );
+    const before = await counters();
+    let a = await canvas.screenshot({ path: shotPath(1) });
+    for (let n = 2; ; n++) {
+      await new Promise((r) => setTimeout(r, 1_000));
+      const b = await canvas.screenshot({ path: shotPath(n) });
+      if (!a.equals(b)) return;
+      if (n > 5)
+        assert.fail(`remote video is moving: frozen for 5 s; before ${before}, after ${await counters()}`);
+      a = b;
+    }
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
