@@ -229,14 +229,7 @@ export class MeetingRoom {
       this.#resyncTimer = undefined;
       this.run(async () => {
         const failed = await resyncUnsynced(this.#state, this.#deps);
-        if (failed.size > 0) {
-          const moved = new Set<ParticipantId>();
-          if (moveOffFailed(this.#state, failed, moved)) {
-            await this.#announceMoves(moved);
-            await this.#topUp();
-          }
-          await this.reconcile();
-        }
+        if (failed.size > 0 && !(await this.#failOver(failed))) await this.reconcile();
         if (this.#state.unsynced.size > 0) this.#scheduleResync();
       }).catch((error: unknown) => {
         if (!this.#ended)
@@ -573,18 +566,21 @@ export class MeetingRoom {
   /** Some handlers died: move participants to their standbys and re-plan. */
   handlersFailed(failed: ReadonlySet<HandlerId>): Promise<void> {
     return this.run(async () => {
-      // Links to or from a failed handler are gone: when it comes back, the next plan sets them up again.
-      for (const key of [...this.#state.cascadesUp]) {
-        const [from, to] = key.split('>');
-        if (failed.has(HandlerId(from ?? '')) || failed.has(HandlerId(to ?? '')))
-          this.#state.cascadesUp.delete(key);
-      }
-      const moved = new Set<ParticipantId>();
-      if (!moveOffFailed(this.#state, failed, moved)) return;
-      await this.#announceMoves(moved);
-      await this.#topUp();
-      await this.reconcile();
+      await this.#failOver(failed);
     });
+  }
+
+  /**
+   * Handlers found dead: their participants move to their standbys (told), get new ones where a handler has room,
+   * and the room re-plans. False when nobody here was on them (nothing re-planned).
+   */
+  async #failOver(failed: ReadonlySet<HandlerId>): Promise<boolean> {
+    const moved = new Set<ParticipantId>();
+    if (!moveOffFailed(this.#state, failed, moved)) return false;
+    await this.#announceMoves(moved);
+    await this.#topUp();
+    await this.reconcile();
+    return true;
   }
 
   /**

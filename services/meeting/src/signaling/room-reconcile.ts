@@ -121,12 +121,18 @@ export async function updateRouting(state: ReconcileState, deps: RoomDeps): Prom
   return moved;
 }
 
-/** Promotes standbys for participants on failed handlers; true when someone moved. */
+/**
+ * Promotes standbys for participants on failed handlers; true when someone moved. Links to or from a failed handler
+ * are gone with it: they are forgotten, so that when it comes back (under the same id) the next plan dials them again.
+ */
 export function moveOffFailed(
   state: ReconcileState,
   failed: ReadonlySet<HandlerId>,
   moved: Set<ParticipantId>,
 ): boolean {
+  const gone = new Set<string>(failed);
+  for (const key of [...state.cascadesUp])
+    if (key.split('>').some((h) => gone.has(h))) state.cascadesUp.delete(key);
   const current = new Map([...state.members].map(([id, m]) => [id, m.record.handlers]));
   const alive = new Set([...current.values()].flat().filter((h) => !failed.has(h)));
   const changed = failover(current, alive);
