@@ -1,6 +1,6 @@
 // Three participants through the real stack and UI, one of them on the WebSocket fallback (the others on
 // WebTransport): everyone sees the other two named, with moving video, and hears them; leave removes the tile on
-// both remaining sides. Screenshots: test-results/meeting-ui-three/.
+// both remaining sides. The grid puts the three side by side. Screenshots: test-results/meeting-ui-three/.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
@@ -58,6 +58,19 @@ test('everyone sees the other two named, with moving video', options, async () =
       await assertVideoMoves(ui, page(viewer), tile(page(viewer), other), `${viewer}-sees-${other}`);
     }
     await ui.shot(page(viewer), `${viewer}-view`);
+  }
+});
+
+test('the grid shows the three tiles side by side, filling the 1000 px window', options, async () => {
+  for (const viewer of pages.keys()) {
+    const boxes = await page(viewer)
+      .getByTestId('tile')
+      .evaluateAll((tiles) => tiles.map((t) => t.getBoundingClientRect().toJSON() as DOMRect));
+    assert.equal(boxes.length, 3, `${viewer}: three tiles`);
+    const tops = new Set(boxes.map((b) => Math.round(b.top)));
+    assert.equal(tops.size, 1, `${viewer}: one row, tiles at ${JSON.stringify(boxes)}`);
+    for (const b of boxes)
+      assert.ok(b.width >= 300, `${viewer}: tiles share the width (${String(b.width)} px)`);
   }
 });
 
