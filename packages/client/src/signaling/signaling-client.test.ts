@@ -1,5 +1,6 @@
 // SignalingClient against a scripted controller over an in-memory session: unsolicited messages held until the
-// owner releases them (none lost, order kept), and an unanswered heartbeat ends the session.
+// owner releases them (none lost, order kept), an unanswered heartbeat ends the session, and a stream that ends while
+// a request is being written fails that request (no unhandled rejection).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { create } from '@bufbuild/protobuf';
@@ -80,6 +81,64 @@ test('an unanswered heartbeat ends the session (TIMEOUT) instead of waiting for 
     assert.ok(state.state === 'disconnected' && isClientError(state.error, 'TIMEOUT'), state.state);
     assert.ok(controller.received.some((m) => m.kind.case === 'heartbeat'));
   } finally {
+    await signaling.close();
+  }
+});
+
+test('the stream ends while a request is still being written: the request fails CLOSED, nothing unhandled', async () => {
+  const [client, server] = createMemorySessionPair();
+  const unhandled: unknown[] = [];
+  const onUnhandled = (reason: unknown): void => {
+    unhandled.push(reason);
+  };
+  process.on('unhandledRejection', onUnhandled);
+  // A controller that answers the join, then stops reading (our writes back up) and ends its side of the stream.
+  const reader = server.incomingBidirectionalStreams.getReader();
+  const endStream = Promise.withResolvers<undefined>();
+  void (async () => {
+    const { value: stream } = await reader.read();
+    if (stream === undefined) return;
+    const writer = new MessageWriter(stream.writable, ServerMessageSchema);
+    const messages = readMessages(stream.readable, ClientMessageSchema)[Symbol.asyncIterator]();
+    const join = await messages.next();
+    if (join.done === true) return;
+    await writer.write(
+      create(ServerMessageSchema, {
+        requestId: join.value.requestId,
+        kind: { case: 'joinResponse', value: { participantId: 'me', heartbeatIntervalMs: 60_000 } },
+      }),
+    );
+    await endStream.promise;
+    await writer.close();
+  })().catch(() => undefined);
+  const signaling = await SignalingClient.open(client);
+  try {
+    await signaling.join({ case: 'join', value: { meetingId: 'm', joinToken: 't' } });
+    // Fill what the stream buffers, so that the next write waits.
+    const backlog: Promise<void>[] = [];
+    for (let i = 0; i < 64; i++)
+      backlog.push(signaling.send({ case: 'heartbeat', value: { clientTimeMs: BigInt(i) } }));
+    for (const b of backlog) b.catch(() => undefined);
+    const request = signaling.request({ case: 'heartbeat', value: { clientTimeMs: 0n } });
+    const outcome = request.then(
+      () => 'answered',
+      (error: unknown) => error,
+    );
+    await new Promise((r) => setTimeout(r, 50));
+    endStream.resolve(undefined);
+    const error = await Promise.race([
+      outcome,
+      new Promise((r) => {
+        setTimeout(() => {
+          r('still waiting');
+        }, 5_000).unref();
+      }),
+    ]);
+    assert.ok(isClientError(error, 'CLOSED'), `the request fails CLOSED, got ${String(error)}`);
+    await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(unhandled, []);
+  } finally {
+    process.off('unhandledRejection', onUnhandled);
     await signaling.close();
   }
 });

@@ -140,12 +140,15 @@ export class SignalingClient implements AsyncDisposable {
       this.#pending.set(requestId, { resolve, reject });
     });
     try {
-      await writer.write(create(ClientMessageSchema, { requestId, kind, traceparent: traceparent ?? '' }));
-      const message = await withDeadline(reply, {
-        signal,
-        timeoutMs: this.#requestTimeoutMs,
-        what: `reply to ${kind.case}`,
-      });
+      // The write and the reply are awaited together: the stream may end (and the reply fail) while the write is
+      // still waiting for room, and neither failure may go unheeded. The deadline covers both.
+      const written = writer
+        .write(create(ClientMessageSchema, { requestId, kind, traceparent: traceparent ?? '' }))
+        .catch(closedError);
+      const message = await withDeadline(
+        Promise.all([written, reply]).then(([, m]) => m),
+        { signal, timeoutMs: this.#requestTimeoutMs, what: `reply to ${kind.case}` },
+      );
       if (message.kind.case === 'error') {
         throw fromErrorMessage(message.kind.value);
       }
@@ -166,7 +169,7 @@ export class SignalingClient implements AsyncDisposable {
   async send(kind: ClientKind): Promise<void> {
     const writer = this.#writer;
     if (writer === undefined || this.#closing !== undefined) throw ClientError.closed('signaling');
-    await writer.write(create(ClientMessageSchema, { requestId: 0, kind }));
+    await writer.write(create(ClientMessageSchema, { requestId: 0, kind })).catch(closedError);
   }
 
   /** Closes the stream and the session. Idempotent. */
@@ -245,4 +248,9 @@ export class SignalingClient implements AsyncDisposable {
     this.#state = state;
     this.events.emit('stateChanged', state);
   }
+}
+
+/** A write on the signaling stream failed: the stream is closed (a ClientError, as everything this client throws). */
+function closedError(error: unknown): never {
+  throw isClientError(error) ? error : ClientError.closed('signaling stream', error);
 }
