@@ -35,6 +35,7 @@ export {
   type GaugeSpec,
   type HistogramSpec,
 } from './metrics.ts';
+export { sampleValue } from './metrics-text.ts';
 export {
   createHttpMetrics,
   HTTP_LATENCY_BUCKETS,

@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { createServer } from 'node:net';
+import { sampleValue } from '@darktower/service-kit';
 import { startHandler, type HandlerProcess } from './handler-process.ts';
 
 const MC_MAIN = fileURLToPath(new URL('../../meeting/src/main.ts', import.meta.url));
@@ -97,7 +98,7 @@ async function healthyHandlers(ops: string): Promise<number> {
     (r) => r.text(),
     () => '',
   );
-  return Number(/^dt_mc_media_handlers\{health="healthy"[^}]*\} (\d+)$/m.exec(text)?.[1] ?? -1);
+  return sampleValue(text, 'dt_mc_media_handlers', { health: 'healthy' }) ?? -1;
 }
 
 test('a restarted controller (same address, empty registry) gets the handler registered again', async () => {

@@ -8,6 +8,7 @@ import { JwksServer, makeTestKey, type TestKey } from '@darktower/auth-verifier/
 import { SignalingClient } from '@darktower/client';
 import { randomStreamId, StreamType } from '@darktower/protocol';
 import { connectWebTransport } from '@darktower/transport';
+import { sampleValue } from '@darktower/service-kit';
 import { MediaBot } from '../src/testing/media-bot.ts';
 import {
   eventually,
@@ -50,8 +51,7 @@ after(async () => {
 /** Published streams the handler counts (its /metrics gauge, refreshed every second). */
 async function activeStreams(): Promise<number> {
   const text = await (await fetch(`${handler.ops}/metrics`)).text();
-  const line = /^dt_mh_active_streams(?:\{[^}]*\})? (\d+)/m.exec(text);
-  return Number(line?.[1] ?? -1);
+  return sampleValue(text, 'dt_mh_active_streams') ?? -1;
 }
 
 test('after UnpublishStream the handler ends the stream even if the publisher keeps sending', async () => {

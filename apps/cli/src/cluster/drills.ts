@@ -3,6 +3,7 @@
 // meeting metadata readable and unchanged, no table's row count (audit log included) went down, every bot still in
 // its meeting under the participant id it joined with.
 import { readSyntheticPayload } from '@darktower/client';
+import { sampleValue } from '@darktower/service-kit';
 import { botConnector } from '../bot/bot-connector.ts';
 import { errorText, type BotFleet } from '../bot/bot-fleet.ts';
 import { percentilesOf } from '../bot/stats.ts';
@@ -144,7 +145,7 @@ async function healthyHandlersOf(mc: ServiceProcess): Promise<number> {
     (r) => (r.ok ? r.text() : ''),
     () => '',
   );
-  return Number(/^dt_mc_media_handlers\{health="healthy"[^}]*\} (\d+)$/m.exec(text)?.[1] ?? -1);
+  return sampleValue(text, 'dt_mc_media_handlers', { health: 'healthy' }) ?? -1;
 }
 
 /** Waits (30 s at most) until every running meeting controller counts every running media handler healthy. */
