@@ -1,6 +1,7 @@
 // The SDK's resume path when the controller refuses the resume: the session expired while the client was away, so
 // the SDK joins afresh (typed events resumeRefused + rejoined), publishes its streams again, and never stays in
-// 'reconnecting'. Real Meeting Controller signaling code in this process, a real Media Handler process.
+// 'reconnecting'. What the user asks for during a drop (publish, layout, mute) is done once the meeting is back.
+// Real Meeting Controller signaling code in this process, a real Media Handler process.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -83,6 +84,58 @@ test(
       assert.deepEqual(
         alice.participants.map((p) => p.participantId),
         [bob.participantId],
+      );
+    } finally {
+      await alice.close();
+      await bob.close();
+    }
+  },
+);
+
+test(
+  'what the user asks for during a network drop (publish, layout, mute) is done once the meeting is back',
+  { timeout: 90_000 },
+  async () => {
+    await using handler = await startMediaHandler({ MH_AUDIO_AS_DATAGRAMS: '1' });
+    await using mc = await ControllerInProcess.start(handler);
+    const meetingId = randomUUID();
+    const media = nodeConnector();
+    const join = (name: string): Promise<Meeting> =>
+      Meeting.join({
+        meeting: meetingId,
+        displayName: name,
+        grant: mc.grant(meetingId, name),
+        reconnectDelayMs: 500,
+        connector: (target, signal) =>
+          target.url === ControllerInProcess.URL ? Promise.resolve(mc.connect()) : media(target, signal),
+      });
+    const alice = await join('Alice');
+    const bob = await join('Bob');
+    try {
+      const id = alice.participantId;
+      const states: MeetingState['state'][] = [];
+      alice.events.on('stateChanged', (s) => states.push(s.state));
+      mc.servers[0]?.close({ closeCode: 0x1006, reason: 'network drop' });
+      // Asked while the drop is being noticed and handled: before, these failed at once ("not joined").
+      const camera = alice.publish({ kind: 'camera', codec: 'VP8', width: 320, height: 240 });
+      const layout = alice.setLayout({ kind: 'grid', rows: 1, columns: 1 });
+      await until('alice reconnecting', () => (states.includes('reconnecting') ? true : undefined));
+      const muted = alice.setMuted({ audio: true, video: false });
+      const published = await camera;
+      await layout;
+      await muted;
+      assert.deepEqual(states.slice(-1), ['joined']);
+      assert.equal(alice.participantId, id, 'resumed: the same participant');
+      await until('bob sees alice publish, muted', () => {
+        const p = bob.roster.get(id);
+        return p?.streams.some((s) => s.streamId === published.streamId) === true && p.audioMuted
+          ? true
+          : undefined;
+      });
+      // Not joined and not coming back: refused at once, as before.
+      await alice.leave();
+      await assert.rejects(alice.publish({ kind: 'audio', codec: 'Opus' }), (e: unknown) =>
+        isClientError(e, 'INVALID_STATE'),
       );
     } finally {
       await alice.close();

@@ -222,17 +222,19 @@ export class Meeting implements AsyncDisposable {
 
   /** Starts publishing a stream; send encoded frames on the returned publication. */
   async publish(options: PublishOptions, signal?: AbortSignal): Promise<LocalPublication> {
-    const link = this.#requireLink();
     const fourcc = fourCCForCodec(options.codec) ?? parseFourCC(options.codec);
     const streamId = randomStreamId();
     const publication = new LocalPublication(streamId, options.kind, fourcc, (p) => this.#unpublish(p));
     publication.events.on('failed', (error) => {
       this.events.emit('publicationFailed', streamId, error);
     });
-    await this.#announce(link, publication, options, signal);
+    const link = await this.#onLink(signal, async (l) => {
+      await this.#announce(l, publication, options, signal);
+      return l;
+    });
     this.#publications.set(streamId, publication);
     this.#publishOptions.set(streamId, options);
-    publication.attach(await this.#openMedia(link, publication));
+    await this.#attachMedia(link, publication);
     return publication;
   }
 
@@ -244,7 +246,6 @@ export class Meeting implements AsyncDisposable {
     options: PublishOptions & { readonly layers: readonly SimulcastLayerOptions[] },
     signal?: AbortSignal,
   ): Promise<SimulcastPublication> {
-    const link = this.#requireLink();
     const fourcc = fourCCForCodec(options.codec) ?? parseFourCC(options.codec);
     const group = new LocalPublication(randomStreamId(), options.kind, fourcc, (p) => this.#unpublish(p));
     const layers = options.layers.map((spec) => {
@@ -258,10 +259,13 @@ export class Meeting implements AsyncDisposable {
       return { ...spec, publication };
     });
     const announced = layers.map(({ publication, ...l }) => ({ ...l, streamId: publication.streamId }));
-    await this.#announce(link, group, options, signal, announced);
+    const link = await this.#onLink(signal, async (l) => {
+      await this.#announce(l, group, options, signal, announced);
+      return l;
+    });
     for (const l of layers) {
       this.#publications.set(l.publication.streamId, l.publication);
-      l.publication.attach(await this.#openMedia(link, l.publication));
+      await this.#attachMedia(link, l.publication);
     }
     return new SimulcastPublication(group, layers);
   }
@@ -272,17 +276,18 @@ export class Meeting implements AsyncDisposable {
     options: { pinned?: string[] } = {},
     signal?: AbortSignal,
   ): Promise<void> {
-    const link = this.#requireLink();
+    await this.#joinedLink(signal);
     this.#layout.prepare(spec, () => randomStreamId());
     this.#layout.pinned = options.pinned ?? this.#layout.pinned;
-    await this.#sendLayout(link, signal);
+    await this.#onLink(signal, (link) => this.#sendLayout(link, signal));
   }
 
   async setMuted(state: { audio: boolean; video: boolean }, signal?: AbortSignal): Promise<void> {
-    const link = this.#requireLink();
-    await link.signaling.request(
-      { case: 'muteState', value: { audioMuted: state.audio, videoMuted: state.video } },
-      signal,
+    await this.#onLink(signal, (link) =>
+      link.signaling.request(
+        { case: 'muteState', value: { audioMuted: state.audio, videoMuted: state.video } },
+        signal,
+      ),
     );
   }
 
@@ -364,8 +369,9 @@ export class Meeting implements AsyncDisposable {
 
   /** Host only: ends the meeting for everyone. */
   async endMeeting(reason = 'ended by host', signal?: AbortSignal): Promise<void> {
-    const link = this.#requireLink();
-    await link.signaling.request({ case: 'endMeeting', value: { reason } }, signal);
+    await this.#onLink(signal, (link) =>
+      link.signaling.request({ case: 'endMeeting', value: { reason } }, signal),
+    );
   }
 
   /** Leaves the meeting (LeaveMeeting, then closes everything). */
@@ -801,6 +807,8 @@ export class Meeting implements AsyncDisposable {
       try {
         const options = this.#publishOptions.get(p.streamId);
         if (rejoinedFrom !== undefined && options !== undefined) await this.#announce(next, p, options);
+        // A MediaServersUpdate on the new link may have moved it there already.
+        if (this.#publishTarget(next)?.isPublishing(p.streamId) === true) continue;
         p.attach(await this.#openMedia(next, p));
       } catch (error) {
         if (this.#link === next && !isClientError(error, 'CLOSED'))
@@ -1091,6 +1099,63 @@ export class Meeting implements AsyncDisposable {
         availableBitrateBps: snap.availableBitrateBps,
         packetLoss: snap.packetLoss,
       }).catch(() => undefined);
+    }
+  }
+
+  /**
+   * The link for something the user asked for: now when joined; during a reconnect, once the meeting is back (a
+   * network blip does not fail a click), or INVALID_STATE when it is not coming back; ABORTED with `signal`.
+   */
+  async #joinedLink(signal?: AbortSignal): Promise<Link> {
+    for (;;) {
+      const link = this.#link;
+      const state = this.#state.state;
+      if (link !== undefined && state === 'joined') return link;
+      // Joined without a link: the drop was just seen, the state turns to reconnecting (or left) next.
+      if (state !== 'reconnecting' && state !== 'joined')
+        throw ClientError.invalidState(`not joined (${state})`);
+      if (signal?.aborted === true) throw ClientError.aborted(signal.reason);
+      await new Promise<void>((resolve, reject) => {
+        const onAbort = (): void => {
+          off();
+          reject(ClientError.aborted(signal?.reason));
+        };
+        const off = this.events.on('stateChanged', () => {
+          off();
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        });
+        signal?.addEventListener('abort', onAbort, { once: true });
+      });
+    }
+  }
+
+  /**
+   * Runs `act` on the joined link; when it fails because that link dropped under it (CLOSED, the meeting now
+   * reconnecting), runs it again on the link the meeting comes back with (twice at most).
+   */
+  async #onLink<T>(signal: AbortSignal | undefined, act: (link: Link) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      const link = await this.#joinedLink(signal);
+      try {
+        return await act(link);
+      } catch (error) {
+        const dropped = link.signaling.state.state === 'disconnected' || this.#link !== link;
+        if (!isClientError(error, 'CLOSED') || !dropped || attempt >= 3) throw error;
+      }
+    }
+  }
+
+  /**
+   * A new publication's media stream on the link it was announced on. If that link dropped meanwhile, the reconnect
+   * attaches it (#restore goes through every publication), so that is not the caller's failure.
+   */
+  async #attachMedia(link: Link, p: LocalPublication): Promise<void> {
+    try {
+      p.attach(await this.#openMedia(link, p));
+    } catch (error) {
+      const dropped = link.signaling.state.state === 'disconnected' || this.#link !== link;
+      if (!dropped) throw error;
     }
   }
 
