@@ -101,53 +101,82 @@ export class Cluster implements AsyncDisposable {
     const level = options.logLevel ?? 'info';
     const tag = randomBytes(4).toString('hex');
 
-    const database = await createTestDatabase({ prefix: 'dt_cluster' });
-    const dbUrl = new URL(database.url);
-    const pgRelay = await CuttableTcpProxy.listen({
-      host: dbUrl.hostname,
-      port: Number(dbUrl.port === '' ? 5432 : dbUrl.port),
-    });
-    dbUrl.hostname = '127.0.0.1';
-    dbUrl.port = String(pgRelay.port);
-    const databaseUrl = dbUrl.toString();
-
-    const redisPort = await freeTcpPort();
-    const redisDir = join(dir, 'redis');
-    rmSync(redisDir, { recursive: true, force: true });
-    mkdirSync(redisDir, { recursive: true });
-    const redis = redisProcess(redisPort, join(logs, 'redis.log'), redisDir);
-    await redis.start();
-    await waitForRedis(redisPort);
-    const redisUrl = `redis://127.0.0.1:${String(redisPort)}`;
-    const redisPrefix = `dtc-${tag}:`;
-
-    const cert = await mintDevCertificate();
+    // What is acquired before the cluster object exists is released if a later step fails (a front that does not
+    // start, say): no Redis, relay or database left behind, and the command exits instead of hanging.
+    const undo: (() => Promise<void>)[] = [];
+    const acquire = async <T>(get: () => Promise<T>, release: (t: T) => Promise<void>): Promise<T> => {
+      const t = await get();
+      undo.unshift(() => release(t));
+      return t;
+    };
+    const services: ServiceProcess[] = [];
     const certFile = join(dir, 'cert.pem');
     const keyFile = join(dir, 'key.pem');
-    writeFileSync(certFile, cert.certPem);
-    writeFileSync(keyFile, cert.keyPem, { mode: 0o600 });
+    let cluster: Cluster;
+    let cert: Awaited<ReturnType<typeof mintDevCertificate>>;
+    let databaseUrl: string;
+    let redisUrl: string;
+    let redisPrefix: string;
+    try {
+      const database = await acquire(
+        () => createTestDatabase({ prefix: 'dt_cluster' }),
+        (d) => d.drop(),
+      );
+      const dbUrl = new URL(database.url);
+      const pgRelay = await acquire(
+        () =>
+          CuttableTcpProxy.listen({
+            host: dbUrl.hostname,
+            port: Number(dbUrl.port === '' ? 5432 : dbUrl.port),
+          }),
+        (r) => r.close(),
+      );
+      dbUrl.hostname = '127.0.0.1';
+      dbUrl.port = String(pgRelay.port);
+      databaseUrl = dbUrl.toString();
 
-    const services: ServiceProcess[] = [];
-    const proxy = await FrontThread.start({
-      ...(options.port === undefined ? {} : { port: options.port }),
-      global: () => services.filter((s) => s.kind === 'global').map((s) => s.baseUrl),
-      auth: () => services.filter((s) => s.kind === 'auth').map((s) => s.baseUrl),
-      devTransport: () => ({
-        signaling: { certificateHash: Buffer.from(cert.sha256).toString('base64') },
-        certificateHashes: [Buffer.from(cert.sha256).toString('base64')],
-      }),
-    });
-    const cluster = new Cluster({
-      dir,
-      redis,
-      redisPort,
-      proxy,
-      pgRelay,
-      database,
-      certificateHash: cert.sha256,
-      redisPrefix,
-    });
-    const origin = proxy.url;
+      const redisPort = await freeTcpPort();
+      const redisDir = join(dir, 'redis');
+      rmSync(redisDir, { recursive: true, force: true });
+      mkdirSync(redisDir, { recursive: true });
+      const redis = redisProcess(redisPort, join(logs, 'redis.log'), redisDir);
+      await acquire(
+        () => redis.start(),
+        () => redis.close(),
+      );
+      await waitForRedis(redisPort);
+      redisUrl = `redis://127.0.0.1:${String(redisPort)}`;
+      redisPrefix = `dtc-${tag}:`;
+
+      const minted = await mintDevCertificate();
+      cert = minted;
+      writeFileSync(certFile, minted.certPem);
+      writeFileSync(keyFile, minted.keyPem, { mode: 0o600 });
+
+      const proxy = await FrontThread.start({
+        ...(options.port === undefined ? {} : { port: options.port }),
+        global: () => services.filter((s) => s.kind === 'global').map((s) => s.baseUrl),
+        auth: () => services.filter((s) => s.kind === 'auth').map((s) => s.baseUrl),
+        devTransport: () => ({
+          signaling: { certificateHash: Buffer.from(minted.sha256).toString('base64') },
+          certificateHashes: [Buffer.from(minted.sha256).toString('base64')],
+        }),
+      });
+      cluster = new Cluster({
+        dir,
+        redis,
+        redisPort,
+        proxy,
+        pgRelay,
+        database,
+        certificateHash: minted.sha256,
+        redisPrefix,
+      });
+    } catch (error) {
+      for (const release of undo) await release().catch(() => undefined);
+      throw error;
+    }
+    const origin = cluster.proxy.url;
     const common = {
       NODE_ENV: 'development',
       // The services stop when this process dies (a crashed drill or soak leaves no orphans behind).
