@@ -23,6 +23,21 @@ function until<T>(what: string, check: () => T | undefined, timeoutMs = 20_000):
   });
 }
 
+/** Joins one new meeting through the in-process controller (signaling) and the real handler (media). */
+function joiner(mc: ControllerInProcess, reconnectDelayMs: number): (name: string) => Promise<Meeting> {
+  const meetingId = randomUUID();
+  const media = nodeConnector();
+  return (name) =>
+    Meeting.join({
+      meeting: meetingId,
+      displayName: name,
+      grant: mc.grant(meetingId, name),
+      reconnectDelayMs,
+      connector: (target, signal) =>
+        target.url === ControllerInProcess.URL ? Promise.resolve(mc.connect()) : media(target, signal),
+    });
+}
+
 test(
   'an expired session is joined afresh: resumeRefused, rejoined, streams published again',
   {
@@ -32,17 +47,7 @@ test(
     await using handler = await startMediaHandler({ MH_AUDIO_AS_DATAGRAMS: '1' });
     // Resume window of 300 ms: a client that comes back after a second finds its session gone.
     await using mc = await ControllerInProcess.start(handler, { sessionTtlMs: 300 });
-    const meetingId = randomUUID();
-    const media = nodeConnector();
-    const join = (name: string): Promise<Meeting> =>
-      Meeting.join({
-        meeting: meetingId,
-        displayName: name,
-        grant: mc.grant(meetingId, name),
-        reconnectDelayMs: 1_000,
-        connector: (target, signal) =>
-          target.url === ControllerInProcess.URL ? Promise.resolve(mc.connect()) : media(target, signal),
-      });
+    const join = joiner(mc, 1_000);
     const alice = await join('Alice');
     const bob = await join('Bob');
     try {
@@ -98,17 +103,7 @@ test(
   async () => {
     await using handler = await startMediaHandler({ MH_AUDIO_AS_DATAGRAMS: '1' });
     await using mc = await ControllerInProcess.start(handler);
-    const meetingId = randomUUID();
-    const media = nodeConnector();
-    const join = (name: string): Promise<Meeting> =>
-      Meeting.join({
-        meeting: meetingId,
-        displayName: name,
-        grant: mc.grant(meetingId, name),
-        reconnectDelayMs: 500,
-        connector: (target, signal) =>
-          target.url === ControllerInProcess.URL ? Promise.resolve(mc.connect()) : media(target, signal),
-      });
+    const join = joiner(mc, 500);
     const alice = await join('Alice');
     const bob = await join('Bob');
     try {

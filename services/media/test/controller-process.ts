@@ -2,11 +2,12 @@
 // in development mode, and join tokens for it signed by a loopback JWKS, for tests that need the controller and the
 // client SDK around real media handler processes.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { SignJWT } from 'jose';
-import type { TestKey } from '@darktower/auth-verifier/testing';
+import { JwksServer, makeTestKey, type TestKey } from '@darktower/auth-verifier/testing';
+import { startHandler, type HandlerProcess } from './handler-process.ts';
 
 const MC_MAIN = fileURLToPath(new URL('../../meeting/src/main.ts', import.meta.url));
 export const ISSUER = 'https://gc.failover.test';
@@ -70,4 +71,42 @@ export function joinToken(key: TestKey, meetingId: string, sub: string): Promise
     .setExpirationTime(now + 300)
     .setJti(randomUUID())
     .sign(key.privateKey);
+}
+
+/** A loopback JWKS with a join-token key, a controller trusting it, and one handler registered with the controller. */
+export interface ControllerWithHandler extends AsyncDisposable {
+  readonly key: TestKey;
+  readonly mc: ControllerProcess;
+  readonly handler: HandlerProcess;
+}
+
+export async function startControllerWithHandler(
+  keyId: string,
+  handlerId: string,
+): Promise<ControllerWithHandler> {
+  const secret = randomBytes(12).toString('hex');
+  const jwks = await JwksServer.start();
+  const key = makeTestKey(keyId);
+  jwks.keys = [key];
+  const mc = await startController({
+    JOIN_TOKEN_JWKS_URL: jwks.url,
+    JOIN_TOKEN_ISSUERS: ISSUER,
+    MC_GC_SERVICE_TOKEN: `svc.controller.${secret}`,
+    LOG_LEVEL: 'error',
+  });
+  const handler = await startHandler(handlerId, secret, {
+    MH_MEETING_CONTROLLER_URL: mc.rpc,
+    MH_HEARTBEAT_INTERVAL: '500ms',
+  });
+  await eventually(async () => (await fetch(`${handler.ops}/ready`)).status === 200, 'handler registered');
+  return {
+    key,
+    mc,
+    handler,
+    async [Symbol.asyncDispose]() {
+      await handler.stop();
+      mc.proc.kill('SIGTERM');
+      await jwks.close();
+    },
+  };
 }

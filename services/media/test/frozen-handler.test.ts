@@ -6,47 +6,32 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { JwksServer, makeTestKey, type TestKey } from '@darktower/auth-verifier/testing';
+import type { TestKey } from '@darktower/auth-verifier/testing';
 import { MediaConnection, SignalingClient } from '@darktower/client';
 import { parseFourCC, randomStreamId, StreamType } from '@darktower/protocol';
 import { connectWebTransport } from '@darktower/transport';
 import {
   eventually,
-  ISSUER,
   joinToken,
-  startController,
+  startControllerWithHandler,
   type ControllerProcess,
+  type ControllerWithHandler,
 } from './controller-process.ts';
-import { startHandler, type HandlerProcess } from './handler-process.ts';
+import type { HandlerProcess } from './handler-process.ts';
 
-let jwks: JwksServer;
+let stack: ControllerWithHandler;
 let key: TestKey;
 let mc: ControllerProcess;
 let handler: HandlerProcess;
-const secret = randomBytes(12).toString('hex');
 
 before(async () => {
-  jwks = await JwksServer.start();
-  key = makeTestKey('gc-frozen');
-  jwks.keys = [key];
-  mc = await startController({
-    JOIN_TOKEN_JWKS_URL: jwks.url,
-    JOIN_TOKEN_ISSUERS: ISSUER,
-    MC_GC_SERVICE_TOKEN: `svc.controller.${secret}`,
-    LOG_LEVEL: 'error',
-  });
-  handler = await startHandler('mh-frozen', secret, {
-    MH_MEETING_CONTROLLER_URL: mc.rpc,
-    MH_HEARTBEAT_INTERVAL: '500ms',
-  });
-  await eventually(async () => (await fetch(`${handler.ops}/ready`)).status === 200, 'handler registered');
+  stack = await startControllerWithHandler('gc-frozen', 'mh-frozen');
+  ({ key, mc, handler } = stack);
 });
 
 after(async () => {
   handler.proc.kill('SIGCONT');
-  await handler.stop();
-  mc.proc.kill('SIGTERM');
-  await jwks.close();
+  await stack[Symbol.asyncDispose]();
 });
 
 test('closing a media connection to a frozen handler does not wait for QUIC to time out', async () => {

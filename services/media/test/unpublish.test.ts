@@ -4,7 +4,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { JwksServer, makeTestKey, type TestKey } from '@darktower/auth-verifier/testing';
+import type { TestKey } from '@darktower/auth-verifier/testing';
 import { SignalingClient } from '@darktower/client';
 import { randomStreamId, StreamType } from '@darktower/protocol';
 import { connectWebTransport } from '@darktower/transport';
@@ -12,40 +12,25 @@ import { sampleValue } from '@darktower/service-kit';
 import { MediaBot } from '../src/testing/media-bot.ts';
 import {
   eventually,
-  ISSUER,
   joinToken,
-  startController,
+  startControllerWithHandler,
   type ControllerProcess,
+  type ControllerWithHandler,
 } from './controller-process.ts';
-import { startHandler, type HandlerProcess } from './handler-process.ts';
+import type { HandlerProcess } from './handler-process.ts';
 
-let jwks: JwksServer;
+let stack: ControllerWithHandler;
 let key: TestKey;
 let mc: ControllerProcess;
 let handler: HandlerProcess;
-const secret = randomBytes(12).toString('hex');
 
 before(async () => {
-  jwks = await JwksServer.start();
-  key = makeTestKey('gc-unpublish');
-  jwks.keys = [key];
-  mc = await startController({
-    JOIN_TOKEN_JWKS_URL: jwks.url,
-    JOIN_TOKEN_ISSUERS: ISSUER,
-    MC_GC_SERVICE_TOKEN: `svc.controller.${secret}`,
-    LOG_LEVEL: 'error',
-  });
-  handler = await startHandler('mh-u', secret, {
-    MH_MEETING_CONTROLLER_URL: mc.rpc,
-    MH_HEARTBEAT_INTERVAL: '500ms',
-  });
-  await eventually(async () => (await fetch(`${handler.ops}/ready`)).status === 200, 'handler registered');
+  stack = await startControllerWithHandler('gc-unpublish', 'mh-u');
+  ({ key, mc, handler } = stack);
 });
 
 after(async () => {
-  await handler.stop();
-  mc.proc.kill('SIGTERM');
-  await jwks.close();
+  await stack[Symbol.asyncDispose]();
 });
 
 /** Published streams the handler counts (its /metrics gauge, refreshed every second). */

@@ -1140,8 +1140,7 @@ export class Meeting implements AsyncDisposable {
       try {
         return await act(link);
       } catch (error) {
-        const dropped = link.signaling.state.state === 'disconnected' || this.#link !== link;
-        if (!isClientError(error, 'CLOSED') || !dropped || attempt >= 3) throw error;
+        if (!isClientError(error, 'CLOSED') || !this.#droppedUnder(link) || attempt >= 3) throw error;
       }
     }
   }
@@ -1154,9 +1153,13 @@ export class Meeting implements AsyncDisposable {
     try {
       p.attach(await this.#openMedia(link, p));
     } catch (error) {
-      const dropped = link.signaling.state.state === 'disconnected' || this.#link !== link;
-      if (!dropped) throw error;
+      if (!this.#droppedUnder(link)) throw error;
     }
+  }
+
+  /** `link` is no longer the meeting's live one: its signaling ended, or a reconnect replaced it. */
+  #droppedUnder(link: Link): boolean {
+    return link.signaling.state.state === 'disconnected' || this.#link !== link;
   }
 
   #requireLink(): Link {
