@@ -42,6 +42,8 @@ export class RemoteMedia implements AsyncDisposable {
         this.#onFrame(f);
       }),
     );
+    // What came before this renderer existed (the join resolves before the app builds it): the first key frames.
+    for (const f of meeting.takeEarlyFrames()) this.#onFrame(f);
     this.#offs.push(
       meeting.events.on('layoutChanged', (slots) => {
         this.#onLayout(slots);

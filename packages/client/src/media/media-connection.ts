@@ -30,6 +30,13 @@ import { Reassembler } from './reassembler.ts';
 /** How long a close waits for its streams' FINs to be taken before it closes the session under them. */
 export const STREAM_CLOSE_GRACE_MS = 1_000;
 
+/**
+ * Frames held for `releaseFrames()` at most (the newest are kept): a join's first key frames can arrive while its
+ * owner still waits for the other media connections and the layout.
+ */
+const MAX_HELD_FRAMES = 512;
+const MAX_HELD_BYTES = 8 << 20;
+
 /** A whole frame received from the handler (fragments joined), before decryption. */
 export interface ReceivedFrame {
   /** The id the frame arrived under: a slot stream id for layout subscriptions, else the source stream id. */
@@ -64,6 +71,12 @@ export interface MediaConnectionOptions {
   traceparent?: string | undefined;
   /** The handler at the other end (MediaServerInfo.handler_id), for callers that keep several connections. */
   handlerId?: string;
+  /**
+   * Hold `frame` events until `releaseFrames()` (default false): an owner that wires its listeners only after more
+   * work (the join's other connections, its layout) loses nothing sent meanwhile, such as the first key frame of
+   * each stream it subscribed to (lost, the picture waited for the next one). Bounded: the newest 512 frames.
+   */
+  holdFrames?: boolean;
 }
 
 export class MediaConnection implements AsyncDisposable {
@@ -84,6 +97,9 @@ export class MediaConnection implements AsyncDisposable {
   #closing: Promise<void> | undefined;
   #resolveClosed!: () => void;
   #publishIds: string[] = [];
+  /** Frames waiting for `releaseFrames()` (undefined once released), and their payload bytes. */
+  #held: ReceivedFrame[] | undefined;
+  #heldBytes = 0;
   /** Counters for stats and leak checks. */
   readonly counters = { framesReceived: 0, bytesReceived: 0, datagramsInvalid: 0, streamErrors: 0 };
 
@@ -92,6 +108,7 @@ export class MediaConnection implements AsyncDisposable {
     this.handlerId = options.handlerId ?? '';
     this.#transform = options.transform ?? identityTransform;
     this.#maxPayloadLength = options.maxPayloadLength ?? 4 << 20;
+    if (options.holdFrames === true) this.#held = [];
     this.closed = new Promise((resolve) => (this.#resolveClosed = resolve));
     void session.closed.then(
       (info) => void this.#end(ClientError.closed(`media session (${info.closeCode} ${info.reason})`)),
@@ -179,6 +196,14 @@ export class MediaConnection implements AsyncDisposable {
     );
     this.#published.set(spec.streamId, stream);
     return stream;
+  }
+
+  /** Emits the frames held since the connection opened (`holdFrames`), in arrival order; later ones go straight out. */
+  releaseFrames(): void {
+    const held = this.#held;
+    this.#held = undefined;
+    this.#heldBytes = 0;
+    for (const f of held ?? []) this.events.emit('frame', f);
   }
 
   /** Whether a stream is published on this connection. */
@@ -367,12 +392,22 @@ export class MediaConnection implements AsyncDisposable {
     if (whole === undefined) return;
     this.counters.framesReceived++;
     this.counters.bytesReceived += whole.payload.length;
-    this.events.emit('frame', {
+    const frame: ReceivedFrame = {
       streamId,
       header: whole.header,
       payload: whole.payload,
       receivedAtUs: Date.now() * 1000,
       via,
-    });
+    };
+    const held = this.#held;
+    if (held === undefined) {
+      this.events.emit('frame', frame);
+      return;
+    }
+    held.push(frame);
+    this.#heldBytes += frame.payload.length;
+    while (held.length > MAX_HELD_FRAMES || this.#heldBytes > MAX_HELD_BYTES) {
+      this.#heldBytes -= held.shift()?.payload.length ?? 0;
+    }
   }
 }

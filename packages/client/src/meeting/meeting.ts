@@ -37,6 +37,7 @@ import type {
   MediaKind,
   MeetingEvents,
   MeetingState,
+  RemoteFrame,
   RemoteParticipant,
 } from './meeting-types.ts';
 import { participantOf, Roster, streamInfoOf, streamTypeOfKind } from './roster.ts';
@@ -103,6 +104,9 @@ interface Link {
 
 /** Resumes are not traced as joins. */
 const NO_TRACE = new JoinTrace(undefined, '');
+/** How long, and how many, remote frames are kept for a renderer that subscribes after the join (takeEarlyFrames). */
+const EARLY_FRAMES_MS = 10_000;
+const MAX_EARLY_FRAMES = 256;
 NO_TRACE.end();
 
 export class Meeting implements AsyncDisposable {
@@ -140,6 +144,13 @@ export class Meeting implements AsyncDisposable {
   #resumeToken = '';
   #closing: Promise<void> | undefined;
   #resolveClosed!: () => void;
+  /**
+   * Remote frames that came while nobody listened to `remoteFrame` (the app builds its renderer once the join has
+   * resolved; a key frame lost then left the picture waiting for the next one), for `takeEarlyFrames()`. Kept for
+   * EARLY_FRAMES_MS after the meeting was created, the newest MAX_EARLY_FRAMES; undefined once taken or expired.
+   */
+  #earlyFrames: RemoteFrame[] | undefined = [];
+  readonly #createdAt = Date.now();
   readonly closed: Promise<void>;
 
   private constructor(options: MeetingOptions) {
@@ -149,6 +160,15 @@ export class Meeting implements AsyncDisposable {
     });
     this.#transform = this.e2ee.transform;
     this.closed = new Promise((resolve) => (this.#resolveClosed = resolve));
+    // A new MLS epoch (someone joined or left): whoever just joined decrypts only what is encrypted from now on, and
+    // the key frame its subscriptions asked for may have gone out under the old epoch (undecryptable for it: its
+    // picture waited for the next periodic key frame). So every video stream's next frame is a key frame.
+    let epoch: bigint | undefined;
+    this.e2ee.events.on('stateChanged', (s) => {
+      if (s.state !== 'active' || s.epoch === epoch) return;
+      epoch = s.epoch;
+      for (const p of this.#publications.values()) if (p.kind !== 'audio') p.events.emit('keyframeRequested');
+    });
   }
 
   /** Joins; rejects with a ClientError (UNAUTHORIZED, NOT_FOUND, CAPACITY_EXCEEDED, UNAVAILABLE, ...). */
@@ -527,6 +547,9 @@ export class Meeting implements AsyncDisposable {
       transform: this.#transform,
       handlerId: server.handlerId,
       traceparent,
+      // Until #wireMedia: the first key frames of the join's subscriptions arrive while it still waits for the
+      // layout and the other connections.
+      holdFrames: true,
     });
   }
 
@@ -687,6 +710,7 @@ export class Meeting implements AsyncDisposable {
     m.events.on('error', (e) => {
       this.events.emit('error', e);
     });
+    m.releaseFrames();
   }
 
   async #onFrame(f: ReceivedFrame): Promise<void> {
@@ -729,7 +753,7 @@ export class Meeting implements AsyncDisposable {
       timestampUs: f.header.timestamp,
     });
     if (payload === undefined) return;
-    this.events.emit('remoteFrame', {
+    const frame: RemoteFrame = {
       participantId,
       sourceStreamId,
       forwardedStreamId: id,
@@ -738,7 +762,25 @@ export class Meeting implements AsyncDisposable {
       header: f.header,
       payload,
       receivedAtUs: f.receivedAtUs,
-    });
+    };
+    const early = this.#earlyFrames;
+    if (early !== undefined && Date.now() - this.#createdAt > EARLY_FRAMES_MS) this.#earlyFrames = undefined;
+    else if (early !== undefined && this.events.listenerCount('remoteFrame') === 0) {
+      early.push(frame);
+      if (early.length > MAX_EARLY_FRAMES) early.shift();
+      return;
+    }
+    this.events.emit('remoteFrame', frame);
+  }
+
+  /**
+   * The remote frames that arrived before anyone listened to `remoteFrame` (within the first seconds of the join),
+   * oldest first: a renderer subscribes, then takes these, and misses no stream's first key frame. Once only.
+   */
+  takeEarlyFrames(): RemoteFrame[] {
+    const early = this.#earlyFrames ?? [];
+    this.#earlyFrames = undefined;
+    return early;
   }
 
   /**

@@ -76,6 +76,27 @@ describe('Forwarder', () => {
     fwd.close();
   });
 
+  test('a key frame request naming the slot id a plain stream is forwarded under reaches its publisher', async () => {
+    const { fwd, publisher, keyframeAsks } = setup();
+    const slot = asStreamId('00000000-0000-4000-8000-00000000006b');
+    fwd.addPublisher(video(V), 'client', publisher);
+    const b = new Endpoint(bob);
+    const c = new Endpoint(carol);
+    fwd.attach(b);
+    fwd.attach(c);
+    fwd.addRoute(V, bob, { forwardedId: slot });
+    fwd.ingest(makeFrame(V, 'key', 1));
+    await tick();
+    keyframeAsks.length = 0;
+    // Bob knows the stream only by his slot (his receiver could not decrypt its first frames, say).
+    assert.equal(fwd.requestKeyframe(slot, bob), true);
+    assert.deepEqual(keyframeAsks, [V]);
+    // Not for a destination that has no such slot.
+    assert.equal(fwd.requestKeyframe(slot, carol), false);
+    assert.deepEqual(keyframeAsks, [V]);
+    fwd.close();
+  });
+
   test('unrouted streams go nowhere; routes wait for the destination to connect', async () => {
     const { fwd, publisher } = setup();
     fwd.addPublisher(audio(A), 'client', publisher);

@@ -290,8 +290,8 @@ export class Forwarder {
    * A key frame request from downstream (a client or a cascade peer) for a stream published here. A subscriber of
    * a simulcast source knows only the group id (its layout names the group, frames arrive relabelled): a request
    * naming the group, or the slot id it receives the group under, goes to the layer that subscriber's gate
-   * forwards or waits for (without a destination: to every layer some subscriber wants). Returns whether any
-   * request was made.
+   * forwards or waits for (without a destination: to every layer some subscriber wants); a request naming the slot
+   * id a plain stream is forwarded under goes to that stream. Returns whether any request was made.
    */
   requestKeyframe(streamId: StreamId, destination?: Destination): boolean {
     if (this.#published.has(streamId)) {
@@ -301,10 +301,11 @@ export class Forwarder {
     const destKey = destination === undefined ? undefined : destinationKey(destination);
     const layers = new Set<StreamId>();
     for (const sub of this.#subs.values()) {
-      if (sub.gate === undefined) continue;
       if (sub.sourceId !== streamId && sub.route.forwardedId !== streamId) continue;
       if (destKey !== undefined && destinationKey(sub.destination) !== destKey) continue;
-      layers.add(sub.gate.wanted);
+      // A plain stream forwarded under a slot id: its source (a receiver that knows only the slot, such as one
+      // whose frames did not decrypt yet, asks by slot id).
+      layers.add(sub.gate?.wanted ?? sub.sourceId);
     }
     const group = this.#groups.get(streamId);
     if (layers.size === 0 && group !== undefined && destination === undefined) {
