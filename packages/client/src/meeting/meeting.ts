@@ -166,6 +166,7 @@ export class Meeting implements AsyncDisposable {
     let epoch: bigint | undefined;
     this.e2ee.events.on('stateChanged', (s) => {
       if (s.state !== 'active' || s.epoch === epoch) return;
+      if (epoch === undefined) this.#trace.mark('e2ee:active'); // in the MLS group: media decrypts from here
       epoch = s.epoch;
       for (const p of this.#publications.values()) if (p.kind !== 'audio') p.events.emit('keyframeRequested');
     });
