@@ -53,7 +53,13 @@ describe('media handler redundancy is restored when handlers register', () => {
 
   // Well under the controller's 30 s safety pass: what happens here must come from the triggers (a handler
   // registering, a failover), not from the pass that would eventually catch up anyway.
-  const soon = (check: () => boolean, what: string): Promise<void> => eventually(check, what, 15_000);
+  const soon = (check: () => boolean, what: string): Promise<void> =>
+    eventually(check, what, 15_000).catch((error: unknown) => {
+      // What each side was connected to when it gave up: which step of the failover did not happen.
+      throw new Error(
+        `${error instanceof Error ? error.message : String(error)} (alice: ${alice.mediaHandlerIds.join()}, bob: ${bob.mediaHandlerIds.join()}, warnings: ${JSON.stringify(warnings)})`,
+      );
+    });
 
   const mediaAfter = (t: number, what: string): Promise<void> =>
     soon(
