@@ -26,7 +26,7 @@ import {
 } from './room-reconcile.ts';
 import { isConnected, type Member, type ParticipantLink, type RoomDeps } from './room-types.ts';
 import { joinResponse, registerMedia } from './room-admission.ts';
-import { topUpMembers } from './room-redundancy.ts';
+import { tellHandlers, topUpMembers } from './room-redundancy.ts';
 import { mediaStreamOf, participantOf, serverMessage } from './wire.ts';
 import { videoCodecsOf } from './stream-capabilities.ts';
 import { RoomDeliveryService, mlsPayloadBytes, type MlsClientKind } from './room-mls.ts';
@@ -213,9 +213,8 @@ export class MeetingRoom {
     if (this.#state.unsynced.size > 0) this.#scheduleResync();
     for (const send of updates) send();
     if (moved.size === 0) return;
-    await this.#announceMoves(moved);
     // A failover found while routing cost them a handler: a new standby (or primary) where one is open.
-    if (await this.#topUp()) await this.reconcile();
+    if (await this.#settleMoves(moved)) await this.reconcile();
   }
 
   /**
@@ -577,10 +576,23 @@ export class MeetingRoom {
   async #failOver(failed: ReadonlySet<HandlerId>): Promise<boolean> {
     const moved = new Set<ParticipantId>();
     if (!moveOffFailed(this.#state, failed, moved)) return false;
-    await this.#announceMoves(moved);
-    await this.#topUp();
+    await this.#settleMoves(moved);
     await this.reconcile();
     return true;
+  }
+
+  /**
+   * After members were moved off failed handlers: they are told (publishers by their streams' announcements, the
+   * others by a MediaServersUpdate unless a top-up tells them) and topped up. True when a top-up changed handlers.
+   */
+  async #settleMoves(moved: ReadonlySet<ParticipantId>): Promise<boolean> {
+    await this.#announceMoves(moved);
+    const told = await this.#topUp();
+    for (const id of moved) {
+      const m = this.#members.get(id);
+      if (m !== undefined && !told.has(id) && m.record.streams.length === 0) tellHandlers(m, this.#deps);
+    }
+    return told.size > 0;
   }
 
   /**
@@ -589,12 +601,12 @@ export class MeetingRoom {
    */
   restoreRedundancy(): Promise<void> {
     return this.run(async () => {
-      if (await this.#topUp()) await this.reconcile();
+      if ((await this.#topUp()).size > 0) await this.reconcile();
     });
   }
 
-  /** Tops up the members that need it (told with MediaServersUpdate); true when someone's handlers changed. */
-  async #topUp(): Promise<boolean> {
+  /** Tops up the members that need it (told with MediaServersUpdate); returns who was told. */
+  async #topUp(): Promise<Set<ParticipantId>> {
     let changed: Awaited<ReturnType<typeof topUpMembers>> = [];
     try {
       changed = await topUpMembers(this.#members, this.meetingId, this.#deps);
@@ -609,7 +621,7 @@ export class MeetingRoom {
       // The records in memory are what the handlers know; the next persist of these members stores them.
       this.#deps.log.warn({ err: error, meetingId: this.meetingId }, 'restoring handler redundancy failed');
     }
-    return changed.length > 0;
+    return new Set(changed.map((c) => c.member.record.participantId));
   }
 
   async #announceMoves(moved: ReadonlySet<ParticipantId>): Promise<void> {

@@ -108,3 +108,38 @@ test('a failover tops up at once; a participant left with no live handler gets a
   assert.match(fresh.mediaServers[0]?.connectionToken ?? '', /^token-mh1-/);
   assert.deepEqual(await stored(h, meeting, a.participantId), [MH1]);
 });
+
+test('moved to its standby with no handler free for a new one: a participant that does not publish is told its list too', async () => {
+  await using h = await Harness.start(openStore);
+  const meeting = randomUUID();
+  const viewer = await h.join(meeting, 'viewer');
+  const speaker = await h.join(meeting, 'speaker');
+  assert.deepEqual(
+    viewer.response.mediaServers.map((s) => s.handlerId),
+    [MH1, MH2],
+  );
+  const cam = newStreamId();
+  await speaker.client.request({
+    case: 'publish',
+    value: { streamId: cam, streamType: StreamType.VIDEO_CAMERA, metadata: { codec: 'VP8' } },
+  });
+
+  h.handlers.markUnhealthy(MH1);
+  h.media.failing.add(MH1);
+  await h.service.handlersFailed(new Set([MH1]));
+  // No other handler has room for a new standby: no top-up. The viewer's connection to MH1 would look alive until
+  // QUIC's idle timeout; without this it kept MH1 as its first handler and would publish its camera there.
+  const update = await viewer.client.next('mediaServersUpdate');
+  assert.deepEqual(
+    update.mediaServers.map((s) => s.handlerId),
+    [MH2],
+  );
+  assert.equal(update.mediaServers[0]?.connectionToken, '', 'no token: it is connected there already');
+  assert.equal(update.mediaServers[0].mediaHandlerUrl, `https://${MH2}.test:4434`);
+  assert.deepEqual(await stored(h, meeting, viewer.participantId), [MH2]);
+  // The publisher learns it from its stream's announcement, as before, and gets no list.
+  const moved = await speaker.client.next('streamPublished');
+  assert.deepEqual(moved.handlerIds, [MH2]);
+  await speaker.client.request({ case: 'heartbeat', value: {} });
+  assert.equal(speaker.client.of('mediaServersUpdate').length, 0);
+});

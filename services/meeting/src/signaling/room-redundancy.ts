@@ -135,6 +135,23 @@ async function register(
 }
 
 /** One of its handlers that did not answer now: listed without a token (the client keeps any connection there). */
+/**
+ * Tells a member its current handlers, primary first, without tokens (it is connected to them already): after a
+ * failover moved it to its standby and no other handler had room for a new one. A member that publishes learns its
+ * new handler from its streams' announcements; one that does not heard nothing, kept its dead primary (QUIC
+ * notices a dead peer only at its idle timeout) and would have published its first stream there. Nothing for a
+ * member left with no handler (a fresh primary comes with a top-up).
+ */
+export function tellHandlers(member: Member, deps: RoomDeps): void {
+  if (member.record.handlers.length === 0) return;
+  member.link?.send(
+    serverMessage({
+      case: 'mediaServersUpdate',
+      value: { mediaServers: member.record.handlers.map((h) => knownServer(deps, h)) },
+    }),
+  );
+}
+
 function knownServer(deps: RoomDeps, handlerId: HandlerId): MediaServerInfo {
   const h = deps.handlers.get(handlerId);
   return create(MediaServerInfoSchema, {
