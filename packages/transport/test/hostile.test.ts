@@ -32,6 +32,50 @@ function hex(code: number): string {
 }
 
 describe('hostile peers', () => {
+  test('a client takes packets only from its server (RFC 9000 section 9): an off-path sender reaches nothing', async () => {
+    const t = await startEchoServer();
+    const sources: number[] = [];
+    let clientPort = 0;
+    const client = await connectWithInternals(
+      t.url,
+      { serverCertificateHashes: [t.hash] },
+      {
+        onSocket: (socket) => {
+          clientPort = socket.address().port;
+        },
+        onConnection: (connection) => {
+          const receive = connection.receive.bind(connection);
+          connection.receive = (packet, host, port) => {
+            sources.push(port);
+            receive(packet, host, port);
+          };
+        },
+      },
+    );
+    const intruder = dgram.createSocket('udp4');
+    try {
+      await assertHealthy(client.session, 'before');
+      await new Promise<void>((resolve) => intruder.bind(0, '127.0.0.1', resolve));
+      // Short-header packets aimed at the client's port, as an attacker who learnt it would send.
+      for (let i = 0; i < 50; i++) {
+        const packet = randomBytes(100);
+        packet[0] = 0x40;
+        await new Promise<void>((resolve) => {
+          intruder.send(packet, clientPort, '127.0.0.1', () => {
+            resolve();
+          });
+        });
+      }
+      await assertHealthy(client.session, 'after');
+      assert.ok(sources.length > 0, 'the server was heard');
+      assert.deepEqual(new Set(sources), new Set([t.port]), 'nothing but the server reached the connection');
+    } finally {
+      intruder.close();
+      client.session.close();
+      await t.server.close();
+    }
+  });
+
   test('garbage UDP packets are ignored', async () => {
     const t = await startEchoServer();
     try {

@@ -3,6 +3,7 @@
 // of the server's leaf certificate must match a pin before anything is sent.
 import { createHash, randomBytes } from 'node:crypto';
 import { lookup } from 'node:dns/promises';
+import type { Socket } from 'node:dgram';
 import { isIP } from 'node:net';
 import { rootCertificates } from 'node:tls';
 import quiche from '@matrixai/quic/native/quiche.js';
@@ -46,6 +47,8 @@ export interface ClientTestHooks {
   skipConnect?: boolean;
   /** Receives the connection as soon as it exists. */
   onConnection?: (connection: H3Connection) => void;
+  /** Receives the client's UDP socket (its local port, for tests that send it packets). */
+  onSocket?: (socket: Socket) => void;
 }
 
 export async function connectWithInternals(
@@ -70,6 +73,17 @@ export async function connectWithInternals(
       resolve();
     });
   });
+  // Connected to the server's address: the kernel drops packets from anywhere else (RFC 9000 section 9: a client
+  // discards packets from an unknown server address; this client uses no preferred address), so an off-path sender
+  // cannot feed our QUIC connection packets to process, and sends need no address.
+  await new Promise<void>((resolve, reject) => {
+    socket.once('error', reject);
+    socket.connect(port, address, () => {
+      socket.off('error', reject);
+      resolve();
+    });
+  });
+  hooks.onSocket?.(socket);
   const bound = socket.address();
   const local: Host = { host: family === 'udp6' ? '::' : '0.0.0.0', port: bound.port };
   const remote: Host = { host: address, port };
@@ -112,8 +126,9 @@ export async function connectWithInternals(
       slab: new SendSlab(MAX_UDP_PACKET, 48 * 1024),
       limits,
       logger,
-      sendPacket: (packet, to) => {
-        if (!socketClosed) socket.send(packet, to.port, to.host);
+      // One path, the server's: the socket is connected to it.
+      sendPacket: (packet) => {
+        if (!socketClosed) socket.send(packet);
       },
       verifyPeer: pins
         ? (chain) => {
