@@ -5,6 +5,9 @@ import { Scope } from '../core/scope.ts';
 import { TrackFrames } from './drain-and-cancel.ts';
 import { trackProcessor, webCodecsVideoCodec } from './webcodecs-types.ts';
 
+/** How long a key frame request waits for the screen's next frame before the last one is encoded again. */
+const REPEAT_AFTER_MS = 150;
+
 export interface VideoSenderOptions {
   readonly codec?: string;
   readonly width?: number;
@@ -24,12 +27,23 @@ export class VideoSender implements AsyncDisposable {
   #forceKey = true;
   #lastKeyAt = 0;
   #keyIntervalMs: number;
+  /**
+   * Screen shares only: the last frame encoded, and a timer that encodes it again as a key frame when one is asked
+   * for and the track gives no new frame. A still screen yields frames only when something changes, so a
+   * subscriber that came after the share's first key frame (the handler asks for one for it) would otherwise see
+   * nothing until the screen changed.
+   */
+  readonly #repeatOnRequest: boolean;
+  #last: VideoFrame | undefined;
+  #lastTimestamp = 0;
+  #repeatTimer: ReturnType<typeof setTimeout> | undefined;
   readonly stats = { framesIn: 0, framesEncoded: 0, framesDropped: 0, lastEncodeMs: 0, lastSendMs: 0 };
   readonly done: Promise<void>;
 
   constructor(track: MediaStreamTrack, publication: LocalPublication, options: VideoSenderOptions = {}) {
     this.#publication = publication;
     this.#keyIntervalMs = options.keyIntervalMs ?? 2_000;
+    this.#repeatOnRequest = publication.kind === 'screen';
     const settings = track.getSettings();
     const width = options.width ?? settings.width ?? 640;
     const height = options.height ?? settings.height ?? 480;
@@ -54,7 +68,16 @@ export class VideoSender implements AsyncDisposable {
     this.#scope.defer(() => {
       if (encoder.state !== 'closed') encoder.close();
     });
-    this.#scope.defer(publication.events.on('keyframeRequested', () => (this.#forceKey = true)));
+    this.#scope.defer(
+      publication.events.on('keyframeRequested', () => {
+        this.requestKeyframe();
+      }),
+    );
+    this.#scope.defer(() => {
+      clearTimeout(this.#repeatTimer);
+      this.#last?.close();
+      this.#last = undefined;
+    });
     this.#scope.defer(
       publication.events.on('bitrateHint', (bps) => {
         if (this.#config === undefined || encoder.state !== 'configured') return;
@@ -79,6 +102,43 @@ export class VideoSender implements AsyncDisposable {
 
   requestKeyframe(): void {
     this.#forceKey = true;
+    if (this.#repeatOnRequest && this.#repeatTimer === undefined) {
+      this.#repeatTimer = setTimeout(() => {
+        this.#repeatTimer = undefined;
+        this.#repeatLast();
+      }, REPEAT_AFTER_MS);
+    }
+  }
+
+  /** The key frame asked for, from the last frame, when the (still) screen gave none since. */
+  #repeatLast(): void {
+    const last = this.#last;
+    const encoder = this.#encoder;
+    if (!this.#forceKey || last === undefined || encoder?.state !== 'configured') return;
+    if (encoder.encodeQueueSize > 2) return;
+    this.#encode(encoder, new VideoFrame(last, { timestamp: this.#lastTimestamp + 1_000 }), true);
+  }
+
+  /** Encodes and closes `frame`. */
+  #encode(encoder: VideoEncoder, frame: VideoFrame, key: boolean): void {
+    try {
+      const now = Date.now();
+      if (key) {
+        this.#forceKey = false;
+        this.#lastKeyAt = now;
+      }
+      this.#lastTimestamp = frame.timestamp;
+      this.#captureTimes.set(frame.timestamp, now * 1000);
+      if (this.#captureTimes.size > 64)
+        this.#captureTimes.delete(this.#captureTimes.keys().next().value ?? 0);
+      if (this.#repeatOnRequest) {
+        this.#last?.close();
+        this.#last = frame.clone();
+      }
+      encoder.encode(frame, { keyFrame: key });
+    } finally {
+      frame.close();
+    }
   }
 
   async #pump(frames: TrackFrames<VideoFrame>): Promise<void> {
@@ -99,16 +159,8 @@ export class VideoSender implements AsyncDisposable {
             if (this.#publication.backlog > 8) this.#forceKey = true;
             continue;
           }
-          const now = Date.now();
-          const key = this.#forceKey || now - this.#lastKeyAt >= this.#keyIntervalMs;
-          if (key) {
-            this.#forceKey = false;
-            this.#lastKeyAt = now;
-          }
-          this.#captureTimes.set(frame.timestamp, now * 1000);
-          if (this.#captureTimes.size > 64)
-            this.#captureTimes.delete(this.#captureTimes.keys().next().value ?? 0);
-          encoder.encode(frame, { keyFrame: key });
+          const key = this.#forceKey || Date.now() - this.#lastKeyAt >= this.#keyIntervalMs;
+          this.#encode(encoder, frame.clone(), key);
         } finally {
           frame.close();
         }
