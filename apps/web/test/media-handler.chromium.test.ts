@@ -56,3 +56,22 @@ test(
     }
   },
 );
+
+test(
+  'a still screen share answers a key frame request (a subscriber who comes late sees the picture)',
+  { skip: hasChromium ? false : 'no Chromium', timeout: 120_000 },
+  async () => {
+    await using rig = await MediaRig.start();
+    const page = await rig.newPage();
+    const r = await page.evaluate(() =>
+      (
+        window as unknown as {
+          __stillScreenKeyframes: () => Promise<{ keysBefore: number; keysAfter: number; framesIn: number }>;
+        }
+      ).__stillScreenKeyframes(),
+    );
+    assert.equal(r.framesIn, 1, 'the still screen gave one frame');
+    assert.equal(r.keysBefore, 1, 'encoded as the first key frame');
+    assert.equal(r.keysAfter, 2, 'the request got a key frame without a new frame from the screen');
+  },
+);
