@@ -3,70 +3,18 @@
 // against the real Meeting Controller signaling code and a real Media Handler process, with E2EE on (the default).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import {
   MediaConnection,
-  Meeting,
   readSyntheticPayload,
   SignalingClient,
   type ReceivedFrame,
   SyntheticSource,
   type LocalPublication,
-  type MeetingOptions,
 } from '@darktower/client';
 import { nodeConnector } from '@darktower/client/node';
 import { FrameType, randomStreamId } from '@darktower/protocol';
-import { ControllerInProcess } from './support/controller-in-process.ts';
-import { startMediaHandler } from './support/media-handler-process.ts';
-
-function until<T>(what: string, check: () => T | undefined, timeoutMs = 20_000): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const deadline = Date.now() + timeoutMs;
-    const tick = (): void => {
-      const v = check();
-      if (v !== undefined) resolve(v);
-      else if (Date.now() > deadline) reject(new Error(`timed out: ${what}`));
-      else setTimeout(tick, 25);
-    };
-    tick();
-  });
-}
-
-async function rig(): Promise<
-  AsyncDisposable & {
-    join: (name: string, options?: Pick<MeetingOptions, 'layout'>) => Promise<Meeting>;
-    mc: ControllerInProcess;
-    meetingId: string;
-  }
-> {
-  const handler = await startMediaHandler({ MH_AUDIO_AS_DATAGRAMS: '1' });
-  const mc = await ControllerInProcess.start(handler);
-  const meetingId = randomUUID();
-  const media = nodeConnector();
-  const meetings: Meeting[] = [];
-  return {
-    mc,
-    meetingId,
-    join: async (name, options = {}) => {
-      const m = await Meeting.join({
-        ...options,
-        meeting: meetingId,
-        displayName: name,
-        grant: mc.grant(meetingId, name),
-        connector: (target, signal) =>
-          target.url === ControllerInProcess.URL ? Promise.resolve(mc.connect()) : media(target, signal),
-      });
-      meetings.push(m);
-      m.events.on('error', () => undefined);
-      return m;
-    },
-    [Symbol.asyncDispose]: async () => {
-      for (const m of meetings) await m.close();
-      await mc[Symbol.asyncDispose]();
-      await handler[Symbol.asyncDispose]();
-    },
-  };
-}
+import { sdkRig } from './support/sdk-rig.ts';
+import { until } from './support/until.ts';
 
 /** A synthetic camera with no periodic key frame: a key frame only when asked (counted). */
 function camera(publication: LocalPublication): { requests: number; stop: () => Promise<void> } {
@@ -91,13 +39,13 @@ test(
   'frames that arrive before the app renders the meeting are kept for it: from the first key frame on, none is missing',
   { timeout: 90_000 },
   async () => {
-    await using r = await rig();
+    await using r = await sdkRig();
     const alice = await r.join('Alice');
     const cam = camera(await alice.publish({ kind: 'camera', codec: 'VP8', width: 320, height: 180 }));
     try {
       // Bob asks for the grid with his join: the handler asks Alice for a key frame while Bob's join is still
       // opening its media connection and waiting for its layout, and it arrives before anyone listens.
-      const bob = await r.join('Bob', {
+      const bob = await r.join('Bob', 'participant', {
         layout: () => ({ spec: { kind: 'grid', rows: 1, columns: 2 }, pinned: [] }),
       });
       // The app builds its renderer a little later (a UI framework, a page load); by then Bob is in the MLS group
@@ -135,7 +83,7 @@ test(
   'a new MLS epoch makes every published video send a key frame (the joiner decrypts nothing of the old epoch)',
   { timeout: 90_000 },
   async () => {
-    await using r = await rig();
+    await using r = await sdkRig();
     const alice = await r.join('Alice');
     await until('Alice is in her MLS group', () => (alice.e2ee.state?.state === 'active' ? true : undefined));
     const cam = camera(await alice.publish({ kind: 'camera', codec: 'VP8', width: 320, height: 180 }));
@@ -164,7 +112,7 @@ test(
   'a media connection that holds its frames loses none of what came before its owner listened',
   { timeout: 90_000 },
   async () => {
-    await using r = await rig();
+    await using r = await sdkRig();
     const alice = await r.join('Alice');
     const cam = camera(await alice.publish({ kind: 'camera', codec: 'VP8', width: 320, height: 180 }));
     // Bob by hand: signaling, a layout with Alice's camera in it, then his media connection, held.

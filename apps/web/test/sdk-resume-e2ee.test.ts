@@ -18,24 +18,15 @@ import {
 import { nodeConnector } from '@darktower/client/node';
 import { ControllerInProcess } from './support/controller-in-process.ts';
 import { startMediaHandler } from './support/media-handler-process.ts';
+import { until as waitUntil } from './support/until.ts';
 
-function until<T>(
+// This file's waits are longer than the shared default (MLS epochs settle after a rejoin).
+const until = <T>(
   what: string,
   check: () => T | undefined,
   timeoutMs = 30_000,
-  explain: () => string = () => '',
-): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const deadline = Date.now() + timeoutMs;
-    const tick = (): void => {
-      const v = check();
-      if (v !== undefined) resolve(v);
-      else if (Date.now() > deadline) reject(new Error(`timed out: ${what} ${explain()}`));
-      else setTimeout(tick, 25);
-    };
-    tick();
-  });
-}
+  explain?: () => string,
+): Promise<T> => waitUntil(what, check, timeoutMs, explain);
 
 const json = (v: unknown): string =>
   JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x));

@@ -9,19 +9,7 @@ import { isClientError, Meeting, type MeetingState } from '@darktower/client';
 import { nodeConnector } from '@darktower/client/node';
 import { ControllerInProcess } from './support/controller-in-process.ts';
 import { startMediaHandler } from './support/media-handler-process.ts';
-
-function until<T>(what: string, check: () => T | undefined, timeoutMs = 20_000): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const deadline = Date.now() + timeoutMs;
-    const tick = (): void => {
-      const v = check();
-      if (v !== undefined) resolve(v);
-      else if (Date.now() > deadline) reject(new Error(`timed out: ${what}`));
-      else setTimeout(tick, 25);
-    };
-    tick();
-  });
-}
+import { until } from './support/until.ts';
 
 /** Joins one new meeting through the in-process controller (signaling) and the real handler (media). */
 function joiner(mc: ControllerInProcess, reconnectDelayMs: number): (name: string) => Promise<Meeting> {

@@ -2,75 +2,20 @@
 // process: join, roster, layout, mute, publish synthetic media, receive it (checksums, order), leave, resume.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
-import {
-  Meeting,
-  readSyntheticPayload,
-  SyntheticSource,
-  syntheticPayload,
-  type MeetingOptions,
-  type RemoteFrame,
-} from '@darktower/client';
-import { nodeConnector } from '@darktower/client/node';
+import { readSyntheticPayload, SyntheticSource, syntheticPayload, type RemoteFrame } from '@darktower/client';
 import { FrameType } from '@darktower/protocol';
-import { ControllerInProcess } from './support/controller-in-process.ts';
-import { startMediaHandler } from './support/media-handler-process.ts';
+import { sdkRig } from './support/sdk-rig.ts';
+import { until as waitUntil } from './support/until.ts';
 
-function until<T>(what: string, check: () => T | undefined, timeoutMs = 10_000): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const deadline = Date.now() + timeoutMs;
-    const tick = (): void => {
-      const v = check();
-      if (v !== undefined) resolve(v);
-      else if (Date.now() > deadline) reject(new Error(`timed out: ${what}`));
-      else setTimeout(tick, 25);
-    };
-    tick();
-  });
-}
-
-async function rig(): Promise<{
-  join: (
-    name: string,
-    role?: 'host' | 'participant',
-    options?: Pick<MeetingOptions, 'layout'>,
-  ) => Promise<Meeting>;
-  mc: ControllerInProcess;
-  [Symbol.asyncDispose]: () => Promise<void>;
-}> {
-  const handler = await startMediaHandler({ MH_AUDIO_AS_DATAGRAMS: '1' });
-  const mc = await ControllerInProcess.start(handler);
-  const meetingId = randomUUID();
-  const media = nodeConnector();
-  const meetings: Meeting[] = [];
-  return {
-    mc,
-    join: async (name, role = 'participant', options = {}) => {
-      const m = await Meeting.join({
-        ...options,
-        meeting: meetingId,
-        displayName: name,
-        grant: mc.grant(meetingId, name, role),
-        reconnectDelayMs: 100,
-        connector: (target, signal) =>
-          target.url === ControllerInProcess.URL ? Promise.resolve(mc.connect()) : media(target, signal),
-      });
-      meetings.push(m);
-      return m;
-    },
-    [Symbol.asyncDispose]: async () => {
-      for (const m of meetings) await m.close();
-      await mc[Symbol.asyncDispose]();
-      await handler[Symbol.asyncDispose]();
-    },
-  };
-}
+// This file's waits are shorter than the shared default.
+const until = <T>(what: string, check: () => T | undefined, timeoutMs = 10_000): Promise<T> =>
+  waitUntil(what, check, timeoutMs);
 
 test(
   'join, roster, mute state, leave through the real controller and handler',
   { timeout: 60_000 },
   async () => {
-    await using r = await rig();
+    await using r = await sdkRig();
     const alice = await r.join('Alice', 'host');
     assert.equal(alice.state.state, 'joined');
     assert.equal(alice.isHost, true);
@@ -103,7 +48,7 @@ test(
     timeout: 60_000,
   },
   async () => {
-    await using r = await rig();
+    await using r = await sdkRig();
     const alice = await r.join('Alice');
     const bob = await r.join('Bob');
     const received: RemoteFrame[] = [];
@@ -162,7 +107,7 @@ test(
 );
 
 test('a dropped signaling session resumes with the same participant id', { timeout: 60_000 }, async () => {
-  await using r = await rig();
+  await using r = await sdkRig();
   const alice = await r.join('Alice');
   const bob = await r.join('Bob');
   const id = alice.participantId;
@@ -178,7 +123,7 @@ test('a dropped signaling session resumes with the same participant id', { timeo
 });
 
 test('a subscriber quality report reaches the publisher as a bitrate hint', { timeout: 60_000 }, async () => {
-  await using r = await rig();
+  await using r = await sdkRig();
   const alice = await r.join('Alice');
   const bob = await r.join('Bob');
   const camera = await alice.publish({
@@ -209,7 +154,7 @@ test(
   'Meeting.setSlotSize: the slot asks for the layer that fits its size, and the handler sends that layer',
   { timeout: 60_000 },
   async () => {
-    await using r = await rig();
+    await using r = await sdkRig();
     const alice = await r.join('Alice');
     const bob = await r.join('Bob');
     const layers = [
@@ -298,7 +243,7 @@ test(
   'a layout asked for with the join (MeetingOptions.layout) is in place when join resolves, and video flows',
   { timeout: 60_000 },
   async () => {
-    await using r = await rig();
+    await using r = await sdkRig();
     const alice = await r.join('Alice');
     const camera = await alice.publish({
       kind: 'camera',
@@ -345,7 +290,7 @@ test(
   'Meeting.setSlotSize before the slot has had a key frame waits for it: the first picture is not held up by a layer switch',
   { timeout: 60_000 },
   async () => {
-    await using r = await rig();
+    await using r = await sdkRig();
     const alice = await r.join('Alice');
     const bob = await r.join('Bob');
     const camera = await alice.publishSimulcast({
