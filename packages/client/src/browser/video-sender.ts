@@ -35,7 +35,6 @@ export class VideoSender implements AsyncDisposable {
    */
   readonly #repeatOnRequest: boolean;
   #last: VideoFrame | undefined;
-  #lastTimestamp = 0;
   #repeatTimer: ReturnType<typeof setTimeout> | undefined;
   readonly stats = { framesIn: 0, framesEncoded: 0, framesDropped: 0, lastEncodeMs: 0, lastSendMs: 0 };
   readonly done: Promise<void>;
@@ -116,29 +115,28 @@ export class VideoSender implements AsyncDisposable {
     const encoder = this.#encoder;
     if (!this.#forceKey || last === undefined || encoder?.state !== 'configured') return;
     if (encoder.encodeQueueSize > 2) return;
-    this.#encode(encoder, new VideoFrame(last, { timestamp: this.#lastTimestamp + 1_000 }), true);
+    const again = new VideoFrame(last, { timestamp: last.timestamp + 1_000 });
+    try {
+      this.#encode(encoder, again, true);
+    } finally {
+      again.close();
+    }
   }
 
-  /** Encodes and closes `frame`. */
+  /** Encodes `frame` (the caller closes it); a screen share keeps a copy of it for #repeatLast. */
   #encode(encoder: VideoEncoder, frame: VideoFrame, key: boolean): void {
-    try {
-      const now = Date.now();
-      if (key) {
-        this.#forceKey = false;
-        this.#lastKeyAt = now;
-      }
-      this.#lastTimestamp = frame.timestamp;
-      this.#captureTimes.set(frame.timestamp, now * 1000);
-      if (this.#captureTimes.size > 64)
-        this.#captureTimes.delete(this.#captureTimes.keys().next().value ?? 0);
-      if (this.#repeatOnRequest) {
-        this.#last?.close();
-        this.#last = frame.clone();
-      }
-      encoder.encode(frame, { keyFrame: key });
-    } finally {
-      frame.close();
+    const now = Date.now();
+    if (key) {
+      this.#forceKey = false;
+      this.#lastKeyAt = now;
     }
+    this.#captureTimes.set(frame.timestamp, now * 1000);
+    if (this.#captureTimes.size > 64) this.#captureTimes.delete(this.#captureTimes.keys().next().value ?? 0);
+    if (this.#repeatOnRequest) {
+      this.#last?.close();
+      this.#last = frame.clone();
+    }
+    encoder.encode(frame, { keyFrame: key });
   }
 
   async #pump(frames: TrackFrames<VideoFrame>): Promise<void> {
@@ -160,7 +158,7 @@ export class VideoSender implements AsyncDisposable {
             continue;
           }
           const key = this.#forceKey || Date.now() - this.#lastKeyAt >= this.#keyIntervalMs;
-          this.#encode(encoder, frame.clone(), key);
+          this.#encode(encoder, frame, key);
         } finally {
           frame.close();
         }

@@ -134,7 +134,6 @@ async function register(
   return fresh;
 }
 
-/** One of its handlers that did not answer now: listed without a token (the client keeps any connection there). */
 /**
  * Tells a member its current handlers, primary first, without tokens (it is connected to them already): after a
  * failover moved it to its standby and no other handler had room for a new one. A member that publishes learns its
@@ -152,6 +151,7 @@ export function tellHandlers(member: Member, deps: RoomDeps): void {
   );
 }
 
+/** One of its handlers that did not answer now: listed without a token (the client keeps any connection there). */
 function knownServer(deps: RoomDeps, handlerId: HandlerId): MediaServerInfo {
   const h = deps.handlers.get(handlerId);
   return create(MediaServerInfoSchema, {
