@@ -2,8 +2,9 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { createAead } from './aead.ts';
-import { cipherSuite } from './cipher-suites.ts';
+import fc from 'fast-check';
+import { createAead, defaultAeadBackend, type AeadBackend } from './aead.ts';
+import { CIPHER_SUITES, cipherSuite } from './cipher-suites.ts';
 import { deriveKeyMaterial, label, nonceFor } from './key-schedule.ts';
 import { SframeContext } from './sframe-context.ts';
 import { decodeSframeHeader, encodeSframeHeader } from './sframe-header.ts';
@@ -44,17 +45,62 @@ describe('RFC 9605 header vectors', () => {
   });
 });
 
+const backends: readonly AeadBackend[] = ['webcrypto', 'node'];
+
 describe('RFC 9605 AES-CTR+HMAC AEAD vectors', () => {
-  for (const v of [...(main.aes_ctr_hmac as Json[]), ...(main.aes_256_ctr_hmac as Json[])]) {
-    const suite = cipherSuite(Number(v.cipher_suite));
-    test(`suite ${String(v.cipher_suite)} (${suite?.name ?? '?'})`, async () => {
-      assert.ok(suite);
-      const aead = await createAead(suite, hex(v.key));
-      const ct = await aead.seal(hex(v.nonce), hex(v.aad), hex(v.pt));
-      assert.equal(toHex(ct), v.ct);
-      assert.equal(toHex(await aead.open(hex(v.nonce), hex(v.aad), hex(v.ct))), v.pt);
-    });
-  }
+  for (const backend of backends)
+    for (const v of [...(main.aes_ctr_hmac as Json[]), ...(main.aes_256_ctr_hmac as Json[])]) {
+      const suite = cipherSuite(Number(v.cipher_suite));
+      test(`${backend}: suite ${String(v.cipher_suite)} (${suite?.name ?? '?'})`, async () => {
+        assert.ok(suite);
+        const aead = await createAead(suite, hex(v.key), backend);
+        const ct = await aead.seal(hex(v.nonce), hex(v.aad), hex(v.pt));
+        assert.equal(toHex(ct), v.ct);
+        assert.equal(toHex(await aead.open(hex(v.nonce), hex(v.aad), hex(v.ct))), v.pt);
+      });
+    }
+});
+
+describe('AEAD backends', () => {
+  test('Node uses node:crypto by default', () => {
+    assert.equal(defaultAeadBackend, 'node');
+  });
+
+  test('node:crypto and WebCrypto seal the same bytes, open each other, and refuse the same tampering', async () => {
+    const suites = Object.values(CIPHER_SUITES);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...suites),
+        fc.uint8Array({ minLength: 96, maxLength: 96 }),
+        fc.uint8Array({ minLength: 12, maxLength: 12 }),
+        fc.uint8Array({ maxLength: 64 }),
+        fc.uint8Array({ maxLength: 3000 }),
+        fc.nat(),
+        async (suite, keyBytes, nonceBytes, aad, plaintext, flip) => {
+          const key = new Uint8Array(keyBytes.subarray(0, suite.nk));
+          const nonce = new Uint8Array(nonceBytes);
+          const web = await createAead(suite, key, 'webcrypto');
+          const node = await createAead(suite, key, 'node');
+          const sealed = await node.seal(nonce, aad, plaintext);
+          assert.equal(toHex(sealed), toHex(await web.seal(nonce, aad, plaintext)));
+          assert.equal(sealed.byteLength, plaintext.byteLength + suite.nt);
+          assert.equal(toHex(await web.open(nonce, aad, sealed)), toHex(plaintext));
+          assert.equal(toHex(await node.open(nonce, aad, sealed)), toHex(plaintext));
+          const bad = new Uint8Array(sealed);
+          const at = flip % bad.byteLength;
+          bad[at] = (bad[at] ?? 0) ^ 1;
+          for (const aead of [web, node])
+            await assert.rejects(aead.open(nonce, aad, bad), { name: 'SframeError', code: 'AUTH_FAILED' });
+          // Shorter than the tag: refused, not a crash.
+          for (const aead of [web, node])
+            await assert.rejects(aead.open(nonce, aad, sealed.subarray(0, suite.nt - 1)), {
+              name: 'SframeError',
+            });
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
 });
 
 describe('RFC 9605 full SFrame vectors', () => {
