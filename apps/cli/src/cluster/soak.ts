@@ -36,6 +36,14 @@ export interface SoakReport {
     { baselineMiB: number; endMiB: number; growthPct: number; samples: number }
   >;
   readonly maxGrowthPct: number;
+  /**
+   * The bots' own process (the load generator, not part of the platform; outside maxGrowthPct): RSS and live JS heap
+   * (MiB) at the end of warm-up and at the end.
+   */
+  readonly loadGenerator: {
+    rssMiB: { baseline: number; end: number };
+    heapUsedMiB: { baseline: number; end: number };
+  };
   readonly errors: readonly string[];
   readonly frontFailures: number;
   /**
@@ -91,6 +99,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     { name: 'redis', pid: cluster.redis.pid },
   ];
   const samples = new Map<string, { atS: number; bytes: number }[]>();
+  const own: { atS: number; rss: number; heapUsed: number }[] = [];
   const started = Date.now();
   const every = (o.sampleEveryS ?? 5) * 1000;
   while (Date.now() - started < o.durationS * 1000) {
@@ -103,6 +112,8 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
       list.push({ atS, bytes });
       samples.set(p.name, list);
     }
+    const mem = process.memoryUsage();
+    own.push({ atS, rss: mem.rss, heapUsed: mem.heapUsed });
     const pr = fleet.progress();
     log(
       `[${atS.toFixed(0).padStart(4)} s] joined ${String(pr.joined)}/${String(pr.bots)} sent ${String(pr.framesSent)} received ${String(pr.framesReceived)}`,
@@ -113,6 +124,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
   }
   const summary = fleet.summary();
   const warmUpS = o.durationS * (o.warmUp ?? 0.2);
+  const mib = (b: number): number => Math.round((b / 1048576) * 10) / 10;
   const memory: SoakReport['memory'] = {};
   let maxGrowthPct = 0;
   for (const [name, list] of samples) {
@@ -122,7 +134,6 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     const end = tail.reduce((a, s) => a + s.bytes, 0) / tail.length;
     const growthPct = ((end - baseline.bytes) / baseline.bytes) * 100;
     maxGrowthPct = Math.max(maxGrowthPct, growthPct);
-    const mib = (b: number): number => Math.round((b / 1048576) * 10) / 10;
     memory[name] = {
       baselineMiB: mib(baseline.bytes),
       endMiB: mib(end),
@@ -130,6 +141,12 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
       samples: list.length,
     };
   }
+  const ownBaseline = own.find((s) => s.atS >= warmUpS) ?? own[0];
+  const ownEnd = own.at(-1);
+  const loadGenerator = {
+    rssMiB: { baseline: mib(ownBaseline?.rss ?? 0), end: mib(ownEnd?.rss ?? 0) },
+    heapUsedMiB: { baseline: mib(ownBaseline?.heapUsed ?? 0), end: mib(ownEnd?.heapUsed ?? 0) },
+  };
   // Each frame a bot sends should reach every other bot of its meeting.
   const perMeeting = new Map<string, number>();
   fleet.bots.forEach((_, i) => {
@@ -151,6 +168,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     joinS,
     memory,
     maxGrowthPct: Math.round(maxGrowthPct * 10) / 10,
+    loadGenerator,
     errors: summary.errors,
     frontFailures: cluster.proxy.stats.failed,
     deliveryRatio: deliveries === 0 ? 0 : Math.round((received / deliveries) * 10_000) / 10_000,
