@@ -40,6 +40,7 @@ import {
   encodeWelcome,
 } from './mls-codec.ts';
 import { MlsError } from './mls-error.ts';
+import { withNobleHashing } from './mls-hashing.ts';
 import { clientConfigFor, identityOf, MAX_IDENTITY_BYTES } from './mls-credentials.ts';
 import { verificationCodeFor } from './verification-code.ts';
 
@@ -159,7 +160,8 @@ export class MlsMember {
     const suite = cipherSuite(options.sframeSuite ?? DEFAULT_SUITE);
     if (suite === undefined) throw MlsError.badKidLayout('unknown SFrame suite');
     const csName = options.mlsCiphersuite ?? DEFAULT_MLS_CIPHERSUITE;
-    const cs = await getCiphersuiteImpl(getCiphersuiteFromName(csName));
+    const definition = getCiphersuiteFromName(csName);
+    const cs = withNobleHashing(await getCiphersuiteImpl(definition), definition.hash, definition.hpke.kdf);
     const config = clientConfigFor(options.acceptIdentity ?? (() => true));
     return new MlsMember(options.identity, suite.nk, csName, cs, config);
   }
