@@ -22,6 +22,8 @@ export interface FleetOptions {
   readonly layout?: LayoutSpec;
   /** Every bot's join is traced with it (the SDK's join trace). */
   readonly tracer?: ClientTracer;
+  /** The number in each bot's name (default 1..count); a fleet split over processes numbers its part. */
+  readonly botNumbers?: readonly number[];
 }
 
 export interface FleetProgress {
@@ -54,7 +56,7 @@ export interface FleetSummary {
   readonly errors: readonly string[];
 }
 
-function defaultLayout(perMeeting: number): LayoutSpec {
+export function defaultLayout(perMeeting: number): LayoutSpec {
   const others = Math.max(1, Math.min(16, perMeeting - 1));
   const columns = Math.ceil(Math.sqrt(others));
   return { kind: 'grid', rows: Math.ceil(others / columns), columns };
@@ -93,7 +95,7 @@ export class BotFleet implements AsyncDisposable {
         new Bot({
           baseUrl: o.baseUrl,
           meeting: o.meetings[i % o.meetings.length] ?? '',
-          name: `${o.namePrefix ?? 'bot'}-${String(i + 1)}`,
+          name: `${o.namePrefix ?? 'bot'}-${String(o.botNumbers?.[i] ?? i + 1)}`,
           connector: o.connector,
           publish: o.publish,
           layout: o.layout ?? defaultLayout(perMeeting),

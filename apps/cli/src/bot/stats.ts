@@ -33,6 +33,18 @@ export class LatencySamples {
     return this.#seen;
   }
 
+  /** The kept samples (at most `capacity`), e.g. to merge reservoirs of several processes. */
+  get samples(): readonly number[] {
+    return this.#samples;
+  }
+
+  /** Adds another reservoir's samples, its count and its maximum. */
+  merge(samples: readonly number[], seen: number, max: number): void {
+    for (const v of samples) this.add(v);
+    this.#seen += Math.max(0, seen - samples.length);
+    if (max > this.#max) this.#max = max;
+  }
+
   percentiles(): Percentiles {
     return { ...percentilesOf(this.#samples), max: this.#max, count: this.#seen };
   }

@@ -4,8 +4,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FleetSummary } from '../bot/bot-fleet.ts';
+import { ProcessFleet } from '../bot/fleet-processes.ts';
 import { Cluster } from './cluster.ts';
-import { createMeeting, fleetOn, signUpHost } from './cluster-client.ts';
+import { createMeeting, signUpHost } from './cluster-client.ts';
 import { residentBytes } from './memory.ts';
 
 export interface SoakOptions {
@@ -15,6 +16,8 @@ export interface SoakOptions {
   /** Per bot: video frames (1.2 kB) and audio frames per second (default 15 and 50). */
   readonly videoFps?: number;
   readonly audioFps?: number;
+  /** Child processes the bots run in (default one per 100 bots, at most 4); never the cluster's own process. */
+  readonly botProcesses?: number;
   /** Share of the run before the memory baseline is taken (default 0.2). */
   readonly warmUp?: number;
   readonly sampleEveryS?: number;
@@ -37,13 +40,10 @@ export interface SoakReport {
   >;
   readonly maxGrowthPct: number;
   /**
-   * The bots' own process (the load generator, not part of the platform; outside maxGrowthPct): RSS and live JS heap
-   * (MiB) at the end of warm-up and at the end.
+   * The load generator, not part of the platform and outside maxGrowthPct: the bots' processes (RSS summed) and
+   * this harness process (the cluster's front and relays), as in `memory`.
    */
-  readonly loadGenerator: {
-    rssMiB: { baseline: number; end: number };
-    heapUsedMiB: { baseline: number; end: number };
-  };
+  readonly loadGenerator: SoakReport['memory'];
   readonly errors: readonly string[];
   readonly frontFailures: number;
   /**
@@ -64,7 +64,11 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     codes.push((await createMeeting(cluster, host, `soak-${String(i)}`)).code);
   const videoFps = o.videoFps ?? 15;
   const audioFps = o.audioFps ?? 50;
-  await using fleet = fleetOn(cluster, {
+  const botProcesses = o.botProcesses ?? Math.min(4, Math.ceil(o.bots / 100));
+  await using fleet = await ProcessFleet.start({
+    baseUrl: cluster.url,
+    certificateHashes: [cluster.certificateHash],
+    processes: botProcesses,
     meetings: codes,
     count: o.bots,
     publish: 'both',
@@ -75,14 +79,15 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     namePrefix: 'soak',
   });
   log(
-    `joining ${String(o.bots)} bots into ${String(o.meetings)} meetings (video ${String(videoFps)} fps, audio ${String(audioFps)} fps each)`,
+    `joining ${String(o.bots)} bots into ${String(o.meetings)} meetings (video ${String(videoFps)} fps, audio ${String(audioFps)} fps each; bots in ${String(botProcesses)} process(es) of their own)`,
   );
   const joinStarted = Date.now();
   const joinProgress = setInterval(() => {
-    const pr = fleet.progress();
-    log(
-      `  joined ${String(pr.joined)}/${String(pr.bots)} (failed ${String(pr.failed)}) sent ${String(pr.framesSent)} received ${String(pr.framesReceived)}`,
-    );
+    void fleet.progress().then((pr) => {
+      log(
+        `  joined ${String(pr.joined)}/${String(pr.bots)} (failed ${String(pr.failed)}) sent ${String(pr.framesSent)} received ${String(pr.framesReceived)}`,
+      );
+    });
   }, 5_000);
   try {
     await fleet.join();
@@ -91,15 +96,17 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
   }
   const joinS = Math.round((Date.now() - joinStarted) / 100) / 10;
   // Delivery is counted from here: every receiver exists.
-  const sentAtJoin = fleet.bots.map((b) => b.framesSent);
-  const receivedAtJoin = fleet.bots.reduce((a, b) => a + b.framesReceived, 0);
+  const atJoin = await fleet.counts();
   log(`all joined in ${String(joinS)} s; running for ${String(o.durationS)} s`);
   const processes = () => [
     ...cluster.services.map((s) => ({ name: s.name, pid: s.process.pid })),
     { name: 'redis', pid: cluster.redis.pid },
   ];
   const samples = new Map<string, { atS: number; bytes: number }[]>();
-  const own: { atS: number; rss: number; heapUsed: number }[] = [];
+  const harness = new Map<string, { atS: number; bytes: number }[]>([
+    ['bots', []],
+    ['harness', []],
+  ]);
   const started = Date.now();
   const every = (o.sampleEveryS ?? 5) * 1000;
   while (Date.now() - started < o.durationS * 1000) {
@@ -112,9 +119,11 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
       list.push({ atS, bytes });
       samples.set(p.name, list);
     }
-    const mem = process.memoryUsage();
-    own.push({ atS, rss: mem.rss, heapUsed: mem.heapUsed });
-    const pr = fleet.progress();
+    let bots = 0;
+    for (const pid of fleet.pids) bots += (await residentBytes(pid)) ?? 0;
+    harness.get('bots')?.push({ atS, bytes: bots });
+    harness.get('harness')?.push({ atS, bytes: process.memoryUsage().rss });
+    const pr = await fleet.progress();
     log(
       `[${atS.toFixed(0).padStart(4)} s] joined ${String(pr.joined)}/${String(pr.bots)} sent ${String(pr.framesSent)} received ${String(pr.framesReceived)}`,
     );
@@ -122,43 +131,43 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
       setTimeout(r, Math.min(every, Math.max(0, o.durationS * 1000 - (Date.now() - started)))),
     );
   }
-  const summary = fleet.summary();
+  const summary = await fleet.summary();
+  const atEnd = await fleet.counts();
   const warmUpS = o.durationS * (o.warmUp ?? 0.2);
   const mib = (b: number): number => Math.round((b / 1048576) * 10) / 10;
-  const memory: SoakReport['memory'] = {};
-  let maxGrowthPct = 0;
-  for (const [name, list] of samples) {
-    const baseline = list.find((s) => s.atS >= warmUpS) ?? list[0];
-    const tail = list.slice(-3);
-    if (baseline === undefined || tail.length === 0) continue;
-    const end = tail.reduce((a, s) => a + s.bytes, 0) / tail.length;
-    const growthPct = ((end - baseline.bytes) / baseline.bytes) * 100;
-    maxGrowthPct = Math.max(maxGrowthPct, growthPct);
-    memory[name] = {
-      baselineMiB: mib(baseline.bytes),
-      endMiB: mib(end),
-      growthPct: Math.round(growthPct * 10) / 10,
-      samples: list.length,
-    };
-  }
-  const ownBaseline = own.find((s) => s.atS >= warmUpS) ?? own[0];
-  const ownEnd = own.at(-1);
-  const loadGenerator = {
-    rssMiB: { baseline: mib(ownBaseline?.rss ?? 0), end: mib(ownEnd?.rss ?? 0) },
-    heapUsedMiB: { baseline: mib(ownBaseline?.heapUsed ?? 0), end: mib(ownEnd?.heapUsed ?? 0) },
+  const growth = (all: Map<string, { atS: number; bytes: number }[]>): SoakReport['memory'] => {
+    const out: SoakReport['memory'] = {};
+    for (const [name, list] of all) {
+      const baseline = list.find((s) => s.atS >= warmUpS) ?? list[0];
+      const tail = list.slice(-3);
+      if (baseline === undefined || tail.length === 0 || baseline.bytes === 0) continue;
+      const end = tail.reduce((a, s) => a + s.bytes, 0) / tail.length;
+      const growthPct = ((end - baseline.bytes) / baseline.bytes) * 100;
+      out[name] = {
+        baselineMiB: mib(baseline.bytes),
+        endMiB: mib(end),
+        growthPct: Math.round(growthPct * 10) / 10,
+        samples: list.length,
+      };
+    }
+    return out;
   };
+  const memory = growth(samples);
+  const maxGrowthPct = Math.max(0, ...Object.values(memory).map((m) => m.growthPct));
+  const loadGenerator = growth(harness);
   // Each frame a bot sends should reach every other bot of its meeting.
   const perMeeting = new Map<string, number>();
-  fleet.bots.forEach((_, i) => {
+  for (let i = 0; i < o.bots; i++) {
     const code = codes[i % codes.length] ?? '';
     perMeeting.set(code, (perMeeting.get(code) ?? 0) + 1);
-  });
+  }
   let deliveries = 0;
-  fleet.bots.forEach((b, i) => {
-    const sent = b.framesSent - (sentAtJoin[i] ?? 0);
+  let received = 0;
+  atEnd.forEach((b, i) => {
+    const sent = b.sent - (atJoin[i]?.sent ?? 0);
     deliveries += sent * ((perMeeting.get(codes[i % codes.length] ?? '') ?? 1) - 1);
+    received += b.received - (atJoin[i]?.received ?? 0);
   });
-  const received = fleet.bots.reduce((a, b) => a + b.framesReceived, 0) - receivedAtJoin;
   return {
     bots: o.bots,
     meetings: o.meetings,
@@ -167,7 +176,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     audioFps,
     joinS,
     memory,
-    maxGrowthPct: Math.round(maxGrowthPct * 10) / 10,
+    maxGrowthPct,
     loadGenerator,
     errors: summary.errors,
     frontFailures: cluster.proxy.stats.failed,

@@ -2,7 +2,8 @@
 // processes; real PostgreSQL and a private Redis; a round-robin HTTP front), and what runs on it:
 //   darktower cluster [--dir data/cluster] [--port 8080]      run it until Ctrl-C          (npm run cluster)
 //   darktower cluster drills [--full] [--only kill-gc,...]     the failure drills          (npm run drills)
-//   darktower cluster soak [--full] [--bots N --meetings M --duration S --video-fps F --audio-fps F]
+//   darktower cluster soak [--full] [--bots N --meetings M --duration S --video-fps F --audio-fps F
+//                          --bot-processes P]
 //                                                              the soak                    (npm run soak)
 // Drills and soak start their own cluster in a temporary folder and print JSON results at the end.
 import { parseArgs } from 'node:util';
@@ -26,6 +27,7 @@ export async function clusterCommand(argv: string[]): Promise<number> {
       duration: { type: 'string' },
       'video-fps': { type: 'string' },
       'audio-fps': { type: 'string' },
+      'bot-processes': { type: 'string' },
     },
   });
   const log = (line: string): void => {
@@ -60,6 +62,9 @@ export async function clusterCommand(argv: string[]): Promise<number> {
       // (1 + 2 frames/s: about the frames per second the short soak carries in all).
       videoFps: positive('video-fps', values['video-fps'], values.full ? 1 : 15),
       audioFps: positive('audio-fps', values['audio-fps'], values.full ? 2 : 50),
+      ...(values['bot-processes'] === undefined
+        ? {}
+        : { botProcesses: positive('bot-processes', values['bot-processes'], 1) }),
       ...(values.dir === undefined ? {} : { dir: values.dir }),
       log,
     });
