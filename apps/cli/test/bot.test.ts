@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { callApi } from '../src/api-client.ts';
 import { startDevStack } from '../src/dev/dev-stack.ts';
 import { BotFleet } from '../src/bot/bot-fleet.ts';
+import { ProcessFleet } from '../src/bot/fleet-processes.ts';
 import { botConnector, devCertificateHashes } from '../src/bot/bot-connector.ts';
 import { parseBotArgs } from '../src/bot/bot-args.ts';
 
@@ -115,4 +116,53 @@ test('bot arguments are validated', () => {
   assert.equal(ok.count, 3);
   assert.equal(ok.publish, 'audio');
   assert.equal(ok.durationS, 5);
+});
+
+test('a fleet split over two processes joins, every bot receives, and the summary adds up across processes', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'dt-bot-'));
+  try {
+    await using stack = await startDevStack({ port: 0, dataDir, logLevel: 'silent' });
+    const code = await createMeeting(stack.url);
+    const fleet = await ProcessFleet.start({
+      baseUrl: stack.url,
+      certificateHashes: await devCertificateHashes(stack.url),
+      processes: 2,
+      meetings: [code],
+      count: 3,
+      publish: 'both',
+      videoFps: 10,
+      audioFps: 20,
+      joinConcurrency: 1,
+    });
+    const pids = fleet.pids;
+    try {
+      assert.equal(pids.length, 2);
+      assert.ok(!pids.includes(process.pid));
+      await fleet.join();
+      const deadline = Date.now() + 30_000;
+      let counts = await fleet.counts();
+      while (counts.some((c) => c.received < 20 || c.sent < 20) && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 200));
+        counts = await fleet.counts();
+      }
+      assert.equal(counts.length, 3);
+      for (const [i, c] of counts.entries())
+        assert.ok(c.sent >= 20 && c.received >= 20, `bot ${String(i + 1)}: ${JSON.stringify(c)}`);
+      const progress = await fleet.progress();
+      assert.equal(progress.joined, 3);
+      const summary = await fleet.summary();
+      assert.equal(summary.bots, 3);
+      assert.equal(summary.joined, 3);
+      assert.deepEqual(summary.errors, []);
+      assert.equal(summary.corruptFrames, 0);
+      // Merged from both processes: the totals are the per-bot counts summed, the latency reservoir covers them.
+      assert.ok(summary.framesReceived >= counts.reduce((a, c) => a + c.received, 0));
+      assert.ok(summary.latencyMs.count >= counts.reduce((a, c) => a + c.received, 0) * 0.9);
+    } finally {
+      await fleet.close();
+    }
+    for (const pid of pids) assert.throws(() => process.kill(pid, 0), 'the bots process has ended');
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
 });
