@@ -23,6 +23,19 @@ export interface SoakOptions {
   readonly sampleEveryS?: number;
   readonly dir?: string;
   readonly log?: (line: string) => void;
+  /** Aborting it (Ctrl-C) stops the run: the bots leave, the cluster stops, the promise rejects. */
+  readonly signal?: AbortSignal;
+}
+
+/** Rejects when `signal` aborts (never, without one). */
+function aborted(signal: AbortSignal | undefined): Promise<never> {
+  return new Promise((_, reject) => {
+    const fail = (): void => {
+      reject(new Error('the soak was stopped'));
+    };
+    if (signal?.aborted === true) fail();
+    else signal?.addEventListener('abort', fail, { once: true });
+  });
 }
 
 export interface SoakReport {
@@ -57,6 +70,8 @@ export interface SoakReport {
 export async function runSoak(o: SoakOptions): Promise<SoakReport> {
   const log = o.log ?? (() => undefined);
   const dir = o.dir ?? mkdtempSync(join(tmpdir(), 'dt-soak-'));
+  const stopped = aborted(o.signal);
+  stopped.catch(() => undefined);
   await using cluster = await Cluster.start({ dir, logLevel: 'warn', onProgress: log });
   const host = await signUpHost(cluster);
   const codes: string[] = [];
@@ -90,7 +105,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     });
   }, 5_000);
   try {
-    await fleet.join();
+    await Promise.race([fleet.join(), stopped]);
   } finally {
     clearInterval(joinProgress);
   }
@@ -127,9 +142,12 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     log(
       `[${atS.toFixed(0).padStart(4)} s] joined ${String(pr.joined)}/${String(pr.bots)} sent ${String(pr.framesSent)} received ${String(pr.framesReceived)}`,
     );
-    await new Promise((r) =>
-      setTimeout(r, Math.min(every, Math.max(0, o.durationS * 1000 - (Date.now() - started)))),
-    );
+    await Promise.race([
+      stopped,
+      new Promise((r) =>
+        setTimeout(r, Math.min(every, Math.max(0, o.durationS * 1000 - (Date.now() - started)))),
+      ),
+    ]);
   }
   const summary = await fleet.summary();
   const atEnd = await fleet.counts();

@@ -54,7 +54,16 @@ export async function clusterCommand(argv: string[]): Promise<number> {
     process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
     return results.every((r) => r.problems.length === 0 && targetMet(r)) ? 0 : 1;
   } else if (mode === 'soak') {
+    // Ctrl-C: the bots leave and the cluster stops (its processes, its Redis) before the command exits. A terminal
+    // delivers it twice (to this process and through bin/darktower.js), so repeats are ignored.
+    const stop = new AbortController();
+    process.on('SIGINT', () => {
+      if (stop.signal.aborted) return;
+      log('stopping...');
+      stop.abort();
+    });
     const report = await runSoak({
+      signal: stop.signal,
       bots: positive('bots', values.bots, values.full ? 200 : 20),
       meetings: positive('meetings', values.meetings, values.full ? 20 : 4),
       durationS: positive('duration', values.duration, values.full ? 600 : 30),
