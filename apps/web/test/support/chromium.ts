@@ -32,3 +32,18 @@ export function resultsDir(name: string): string {
   mkdirSync(dir, { recursive: true });
   return dir;
 }
+
+/**
+ * Closes the browser, giving up after `ms` (a browser that hangs on close would otherwise keep a test file from
+ * finishing its cleanup: the servers it started stay up and the file never exits).
+ */
+export async function closeBrowser(browser: Browser, ms = 10_000): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    browser.close().catch(() => undefined),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, ms);
+    }),
+  ]);
+  clearTimeout(timer);
+}

@@ -74,7 +74,11 @@ export async function startMediaHandler(env: Record<string, string> = {}): Promi
           resolve();
           return;
         }
+        // SIGTERM lets it close gracefully; one that has not exited 10 s later is killed (a test file waits for
+        // every child it started).
+        const kill = setTimeout(() => proc.kill('SIGKILL'), 10_000);
         proc.once('exit', () => {
+          clearTimeout(kill);
           resolve();
         });
         proc.kill('SIGTERM');

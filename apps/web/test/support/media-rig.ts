@@ -7,7 +7,7 @@ import { rmSync } from 'node:fs';
 import { RouteAction, StreamType } from '@darktower/protocol';
 import type { Browser, Page } from 'playwright-core';
 import { buildPage } from './build-page.ts';
-import { launchChromium } from './chromium.ts';
+import { closeBrowser, launchChromium } from './chromium.ts';
 import { startMediaHandler, type MediaHandlerProcess } from './media-handler-process.ts';
 import { serveStatic, type StaticServer } from './static-server.ts';
 
@@ -185,9 +185,16 @@ export class MediaRig implements AsyncDisposable {
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
-    await this.browser.close();
-    await this.site[Symbol.asyncDispose]();
-    await this.handler[Symbol.asyncDispose]();
-    rmSync(this.#dir, { recursive: true, force: true });
+    // Each step runs even when one before it fails or hangs: a handler left running keeps the test file alive.
+    try {
+      await closeBrowser(this.browser);
+    } finally {
+      try {
+        await this.site[Symbol.asyncDispose]();
+      } finally {
+        await this.handler[Symbol.asyncDispose]();
+        rmSync(this.#dir, { recursive: true, force: true });
+      }
+    }
   }
 }

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DarkTowerApi, isClientError } from '@darktower/client';
 import type { Browser, Locator, Page } from 'playwright-core';
-import { hasChromium, launchChromium, resultsDir } from './chromium.ts';
+import { closeBrowser, hasChromium, launchChromium, resultsDir } from './chromium.ts';
 import { findDevStack, startDevStack, type DevStack } from './dev-stack.ts';
 
 const start = await findDevStack();
@@ -149,7 +149,7 @@ export class MeetingUi implements AsyncDisposable {
 
   async [Symbol.asyncDispose](): Promise<void> {
     try {
-      await this.browser.close();
+      await closeBrowser(this.browser);
     } finally {
       await this.#stack[Symbol.asyncDispose]();
       rmSync(this.#webDir, { recursive: true, force: true });
