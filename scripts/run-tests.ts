@@ -22,12 +22,13 @@ if (files.length === 0) {
   process.exit(1);
 }
 
-// Two lanes side by side: the headless-Chromium files one at a time, every other file two at a time. Two Chromium
-// files at once (each with two or three pages encoding and decoding video) starved each other on a 2-core machine
-// until joins and pictures timed out; a Chromium file beside unit and service tests does not.
+// Two lanes side by side, one file at a time in each: the headless-Chromium files, and every other file. Two
+// Chromium files at once (each with two to four pages encoding and decoding video) starved each other on a 2-core
+// machine until joins and pictures timed out, and so did a Chromium file beside two other files (load average 16).
+// TEST_CONCURRENCY raises the second lane's concurrency on a bigger machine.
 const isChromium = (f: string): boolean => f.includes('.chromium.');
 const lanes = [
-  { files: files.filter((f) => !isChromium(f)), concurrency: process.env.TEST_CONCURRENCY ?? '2' },
+  { files: files.filter((f) => !isChromium(f)), concurrency: process.env.TEST_CONCURRENCY ?? '1' },
   { files: files.filter(isChromium), concurrency: '1' },
 ].filter((lane) => lane.files.length > 0);
 const summaries = mkdtempSync(join(tmpdir(), 'dt-tests-'));
