@@ -8,6 +8,7 @@ import { hmac } from '@noble/hashes/hmac.js';
 import { expand, extract } from '@noble/hashes/hkdf.js';
 import { sha256, sha384, sha512 } from '@noble/hashes/sha2.js';
 import type { CHash } from '@noble/hashes/utils.js';
+import { timingSafeEqual } from '../aead.ts';
 import type { CiphersuiteImpl, Hash, HashAlgorithm, Kdf, KdfAlgorithm } from 'ts-mls';
 
 type NobleHash = CHash;
@@ -24,19 +25,12 @@ const KDF_HASHES: Readonly<Record<KdfAlgorithm, NobleHash>> = {
   'HKDF-SHA512': sha512,
 };
 
-function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.byteLength !== b.byteLength) return false;
-  let diff = 0;
-  for (let i = 0; i < a.byteLength; i++) diff |= (a[i] ?? 0) ^ (b[i] ?? 0);
-  return diff === 0;
-}
-
 export function nobleHash(algorithm: HashAlgorithm): Hash {
   const h = HASHES[algorithm];
   return {
     digest: (data) => Promise.resolve(h(data)),
     mac: (key, data) => Promise.resolve(hmac(h, key, data)),
-    verifyMac: (key, mac, data) => Promise.resolve(constantTimeEqual(hmac(h, key, data), mac)),
+    verifyMac: (key, mac, data) => Promise.resolve(timingSafeEqual(hmac(h, key, data), mac)),
   };
 }
 
