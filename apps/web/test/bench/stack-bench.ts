@@ -13,7 +13,8 @@ import { findDevStack, startDevStack } from '../support/dev-stack.ts';
 
 /**
  * One join: ms after the click on Join for each mark (Meeting.joinMarks, the app's `app:*` marks, the tile's
- * `video:*` firsts, and `publisher:first_key_request`: when the publisher's page was first asked for a key frame).
+ * `video:*` firsts, `publisher:first_key_request`: when the publisher's page was first asked for a key frame, and
+ * `publisher:new_epoch`: when its MLS group first moved to a new epoch, i.e. it added the joiner).
  */
 export type JoinBreakdown = Record<string, number>;
 
@@ -120,8 +121,17 @@ export async function stackBench(joins: number): Promise<StackBenchResult | stri
           };
         };
         __keyRequests: number[];
+        __epochs: number[];
       };
       w.__keyRequests = [];
+      w.__epochs = [];
+      (
+        w.__room as unknown as {
+          meeting: { e2ee: { events: { on: (e: string, f: (s: { state: string }) => void) => void } } };
+        }
+      ).meeting.e2ee.events.on('stateChanged', (s) => {
+        if (s.state === 'active') w.__epochs.push(Date.now());
+      });
       for (const p of w.__room.local.publications)
         p.events.on('keyframeRequested', () => w.__keyRequests.push(Date.now()));
     });
@@ -173,6 +183,9 @@ export async function stackBench(joins: number): Promise<StackBenchResult | stri
       );
       const after = requests.filter((t) => t >= clickWall);
       if (after[0] !== undefined) breakdown['publisher:first_key_request'] = after[0] - clickWall;
+      const epochs = await alice.evaluate(() => (window as unknown as { __epochs: number[] }).__epochs);
+      const epoch = epochs.find((t) => t >= clickWall);
+      if (epoch !== undefined) breakdown['publisher:new_epoch'] = epoch - clickWall;
       breakdowns.push(breakdown);
       joinToFirstFrameMs.push(breakdown['video:first_drawn'] ?? Number.NaN);
       if (i === joins - 1) {

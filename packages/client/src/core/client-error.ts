@@ -32,6 +32,12 @@ const WIRE_CODES: ReadonlySet<string> = new Set([
   'INTERNAL',
 ]);
 
+/** Wire codes of api-contracts.md that are a more specific form of one of ours (the wire code stays in details). */
+const WIRE_ALIASES: ReadonlyMap<string, ClientErrorCode> = new Map([
+  ['MEETING_NOT_FOUND', 'NOT_FOUND'],
+  ['INTERNAL_ERROR', 'INTERNAL'],
+]);
+
 export class ClientError extends Error {
   override readonly name = 'ClientError';
   readonly code: ClientErrorCode;
@@ -49,7 +55,7 @@ export class ClientError extends Error {
 
   /** Maps a code received on the wire (REST body or ErrorMessage) to ours; unknown codes become INTERNAL. */
   static fromWire(code: string, message: string, details: Record<string, string> = {}): ClientError {
-    const known = WIRE_CODES.has(code) ? (code as ClientErrorCode) : 'INTERNAL';
+    const known = WIRE_CODES.has(code) ? (code as ClientErrorCode) : (WIRE_ALIASES.get(code) ?? 'INTERNAL');
     return new ClientError(known, message || code, { details: { ...details, wireCode: code } });
   }
 

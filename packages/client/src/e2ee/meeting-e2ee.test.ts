@@ -1,6 +1,7 @@
 // MeetingE2ee as the Meeting's frame transform: nothing leaves before the mode is known, a meeting without E2EE
 // passes frames through the caller's transform, and each stream's frames come out in the order they went in even
-// when the work behind them finishes out of order (WebCrypto in Node does).
+// when the work behind them finishes out of order (WebCrypto in Node does); a frame that arrives before our Welcome
+// waits for our keys.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { create } from '@bufbuild/protobuf';
@@ -8,7 +9,21 @@ import { FrameType, JoinResponseSchema, parseStreamId, randomStreamId } from '@d
 import type { FrameMeta, FrameTransform } from '../media/frame-transform.ts';
 import { Emitter } from '../core/emitter.ts';
 import type { SignalingClient } from '../signaling/signaling-client.ts';
+import {
+  applyClientKind,
+  DeliveryServiceCore,
+  dsMessageToServerKind,
+  type DsDelivery,
+} from '@darktower/e2ee';
+import { E2eeSession } from './e2ee-session.ts';
 import { MeetingE2ee } from './meeting-e2ee.ts';
+
+const metaFrom = (participantId: string): FrameMeta => ({
+  streamId: parseStreamId(randomStreamId()),
+  participantId,
+  frameType: FrameType.VideoKey,
+  timestampUs: 0,
+});
 
 const meta = (streamId = randomStreamId()): FrameMeta => ({
   streamId: parseStreamId(streamId),
@@ -97,4 +112,76 @@ test('an MLS identity the roster has not announced yet is waited for, then accep
   const late = e2ee.acceptsIdentity('carol');
   await e2ee.close();
   assert.equal(await late, false);
+});
+
+test('a frame that arrives while we are still joining the group waits for our keys instead of being dropped', async () => {
+  const ds = new DeliveryServiceCore();
+  const toAlice: DsDelivery[] = [];
+  const toBob: DsDelivery[] = [];
+  const route = (deliveries: DsDelivery[] | undefined): void => {
+    for (const d of deliveries ?? []) (d.to === 'alice' ? toAlice : toBob).push(d);
+  };
+  const alice = await E2eeSession.create({ participantId: 'alice' });
+  alice.setPort({
+    send: (kind) => {
+      route(applyClientKind(ds, 'alice', kind));
+      return Promise.resolve();
+    },
+    request: (kind) => {
+      route(applyClientKind(ds, 'alice', kind));
+      return Promise.resolve(undefined);
+    },
+  });
+  const flushAlice = async (): Promise<void> => {
+    for (let d = toAlice.shift(); d !== undefined; d = toAlice.shift())
+      await alice.handle(dsMessageToServerKind(d.message));
+  };
+  route(ds.participantJoined('alice'));
+  await flushAlice();
+  assert.equal(alice.state.state, 'active');
+
+  // Bob's MeetingE2ee on a signaling link that reaches the same DS.
+  const bob = new MeetingE2ee({}, { encrypt: (p) => p, decrypt: (p) => p }, () => undefined);
+  const events = new Emitter<Record<string, [unknown]>>();
+  const port = (kind: Parameters<typeof applyClientKind>[2]): Promise<void> => {
+    route(applyClientKind(ds, 'bob', kind));
+    return Promise.resolve();
+  };
+  bob.attach({ events, send: port, request: port } as unknown as SignalingClient);
+  await bob.start(
+    create(JoinResponseSchema, {
+      participantId: 'bob',
+      existingParticipants: [{ participantId: 'alice' }],
+      meeting: { enableE2eEncryption: true },
+    }),
+  );
+  const deliverToBob = async (): Promise<void> => {
+    for (let d = toBob.shift(); d !== undefined; d = toBob.shift()) {
+      const kind = dsMessageToServerKind(d.message);
+      events.emit(kind.case ?? '', kind.value);
+      await new Promise((r) => setTimeout(r, 20)); // the session works through it
+    }
+  };
+  route(ds.participantJoined('bob'));
+  await deliverToBob(); // the KeyPackage request: Bob answers with his KeyPackage
+  await flushAlice(); // Alice commits the add; the Welcome for Bob is queued, not delivered yet
+  assert.ok(toBob.some((d) => d.message.type === 'welcome'));
+  assert.equal(bob.state?.state, 'joining');
+
+  // Alice's first frame in the new epoch reaches Bob before his Welcome does.
+  const frame = await alice.encrypt(new Uint8Array([7, 7, 7]));
+  assert.ok(frame !== undefined);
+  let settled = false;
+  const decrypted = Promise.resolve(bob.transform.decrypt(frame, metaFrom('alice'))).finally(
+    () => (settled = true),
+  );
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(settled, false, 'waits while joining');
+  await deliverToBob();
+  assert.deepEqual(await decrypted, new Uint8Array([7, 7, 7]));
+  assert.equal(bob.state.state, 'active');
+  assert.equal(bob.stats?.dropped['unknown-kid'], 0);
+  assert.equal(bob.stats.dropped['no-group'], 0);
+  await bob.close();
+  await alice.close();
 });

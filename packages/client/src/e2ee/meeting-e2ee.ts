@@ -7,7 +7,13 @@ import { Emitter } from '../core/emitter.ts';
 import type { FrameMeta, FrameTransform } from '../media/frame-transform.ts';
 import type { SignalingClient } from '../signaling/signaling-client.ts';
 import type { E2eeKeyring } from './e2ee-keyring.ts';
-import { E2eeSession, type E2eeDroppedFrame, type E2eeState, type E2eeStats } from './e2ee-session.ts';
+import {
+  E2eeSession,
+  type E2eeDroppedFrame,
+  type E2eePort,
+  type E2eeState,
+  type E2eeStats,
+} from './e2ee-session.ts';
 
 export interface MeetingE2eeOptions {
   /**
@@ -30,9 +36,18 @@ export interface MeetingE2eeEvents {
   error: [unknown];
 }
 
-const MLS_EVENTS = ['mlsKeyPackageRequest', 'mlsCommitRequest', 'mlsCommit', 'mlsWelcome'] as const;
+/** The MLS messages of the signaling link (MeetingE2ee listens to them from before the join on). */
+export const MLS_EVENTS = ['mlsKeyPackageRequest', 'mlsCommitRequest', 'mlsCommit', 'mlsWelcome'] as const;
 
 const ROSTER_WAIT_MS = 3_000;
+/**
+ * How long a frame that arrives while we are still joining the group waits for our keys before it is tried (and,
+ * without them, dropped). The key frame our subscription asked for can arrive before the Welcome is processed;
+ * dropped, the picture waited for another key frame a round trip later.
+ */
+const JOINING_WAIT_MS = 1_000;
+/** At most this many frames wait at once (beyond it they are tried at once): a bound on what is held. */
+const MAX_JOINING_WAITERS = 256;
 
 export class MeetingE2ee implements AsyncDisposable {
   readonly events = new Emitter<MeetingE2eeEvents>();
@@ -40,18 +55,25 @@ export class MeetingE2ee implements AsyncDisposable {
   readonly #options: MeetingE2eeOptions;
   readonly #outer: FrameTransform;
   readonly #requestKeyframe: (forwardedStreamId: string) => void;
+  /** The join's timing marks (Meeting.joinMarks): the first of each MLS message in and out. */
+  readonly #mark: (name: string) => void;
+  readonly #marked = new Set<string>();
   #mode: E2eeMode = 'pending';
   #session: E2eeSession | undefined;
   /** The participant id the session's MLS member was made for (its credential's identity). */
   #participantId: string | undefined;
   #port: SignalingClient | undefined;
-  /** MLS messages that arrived before the session exists (right after the JoinResponse). */
+  /** MLS messages that arrived before the session exists (right after the JoinResponse), or while #holding. */
   #buffer: ServerMessage['kind'][] = [];
+  /** A fresh join's link is attached and its JoinResponse not yet handled (see attach). */
+  #holding = false;
   #detach: (() => void)[] = [];
   /** Every participant id this client has seen in the meeting (MLS identities are participant ids). */
   readonly #seen = new Set<string>();
   /** MLS checks waiting for a participant the roster has not announced yet (see #accept). */
   readonly #awaited = new Map<string, (() => void)[]>();
+  /** Frames waiting for our first keys (see JOINING_WAIT_MS): woken when the session leaves 'joining'. */
+  readonly #joiningWaiters = new Set<() => void>();
   /** Streams whose frames did not decrypt for want of a key: a key frame is asked for at the next epoch. */
   readonly #starved = new Set<string>();
   readonly #closed = new AbortController();
@@ -65,10 +87,12 @@ export class MeetingE2ee implements AsyncDisposable {
     options: MeetingE2eeOptions,
     outer: FrameTransform,
     requestKeyframe: (forwardedStreamId: string) => void,
+    mark: (name: string) => void = () => undefined,
   ) {
     this.#options = options;
     this.#outer = outer;
     this.#requestKeyframe = requestKeyframe;
+    this.#mark = mark;
     this.transform = {
       encrypt: (payload, meta) => this.#inOrder(`e${meta.streamId}`, () => this.#encrypt(payload, meta)),
       decrypt: (payload, meta) => this.#inOrder(`d${meta.streamId}`, () => this.#decrypt(payload, meta)),
@@ -93,8 +117,14 @@ export class MeetingE2ee implements AsyncDisposable {
     return this.#session;
   }
 
-  /** @internal A fresh signaling link (before its JoinRequest/ResumeSession): MLS messages now come from it. */
-  attach(signaling: SignalingClient): void {
+  /**
+   * @internal A fresh signaling link (before its JoinRequest/ResumeSession): MLS messages now come from it, at once
+   * (the link does not hold them). For a fresh join (`freshJoin`, not a resume) they are kept until `start()` has
+   * the JoinResponse: under a new participant id they are for a new MLS member, not the current one.
+   */
+  attach(signaling: SignalingClient, freshJoin = true): void {
+    this.#holding = freshJoin && this.#session !== undefined;
+    this.#buffer = [];
     for (const off of this.#detach) off();
     this.#detach = [
       ...MLS_EVENTS.map((event) =>
@@ -106,11 +136,8 @@ export class MeetingE2ee implements AsyncDisposable {
         if (m.participant !== undefined) this.#see(m.participant.participantId);
       }),
     ];
-    this.#session?.setPort({
-      send: (kind) => signaling.send(kind),
-      request: (kind) => signaling.request(kind),
-    });
     this.#port = signaling;
+    this.#session?.setPort(this.#portOf(signaling));
   }
 
   /**
@@ -122,10 +149,17 @@ export class MeetingE2ee implements AsyncDisposable {
   async start(response: JoinResponse): Promise<void> {
     if (this.#closed.signal.aborted) return;
     if (this.#mode !== 'pending') {
-      if (this.#participantId === response.participantId) return;
+      if (this.#participantId === response.participantId) {
+        this.#release();
+        return;
+      }
+      // The new link's MLS messages are for the new member.
+      const held = this.#buffer;
       await this.#dropSession();
+      this.#buffer = [...held, ...this.#buffer];
       if (this.#isClosed()) return;
     }
+    this.#holding = false;
     this.#participantId = response.participantId;
     this.#see(response.participantId);
     for (const p of response.existingParticipants) this.#see(p.participantId);
@@ -147,6 +181,7 @@ export class MeetingE2ee implements AsyncDisposable {
     this.#session = session;
     this.#mode = 'e2ee';
     session.events.on('stateChanged', (s) => {
+      if (s.state !== 'joining') this.#wakeJoiningWaiters();
       if (s.state === 'active') {
         for (const id of this.#starved) this.#requestKeyframe(id);
         this.#starved.clear();
@@ -161,8 +196,7 @@ export class MeetingE2ee implements AsyncDisposable {
       this.events.emit('error', e);
     });
     const port = this.#port;
-    if (port !== undefined)
-      session.setPort({ send: (kind) => port.send(kind), request: (kind) => port.request(kind) });
+    if (port !== undefined) session.setPort(this.#portOf(port));
     const buffered = this.#buffer;
     this.#buffer = [];
     for (const kind of buffered) void session.handle(kind);
@@ -174,6 +208,7 @@ export class MeetingE2ee implements AsyncDisposable {
     if (this.#closed.signal.aborted) return;
     this.#closed.abort();
     for (const list of [...this.#awaited.values()]) for (const wake of list) wake(); // refused: closed
+    this.#wakeJoiningWaiters();
     this.#awaited.clear();
     for (const off of this.#detach) off();
     this.#detach = [];
@@ -194,6 +229,7 @@ export class MeetingE2ee implements AsyncDisposable {
     this.#mode = 'pending';
     this.#buffer = [];
     this.#starved.clear();
+    this.#wakeJoiningWaiters();
     if (old === undefined) return;
     old.events.removeAll(); // its 'closed' is not the meeting's: a new member follows
     await old.close();
@@ -237,9 +273,39 @@ export class MeetingE2ee implements AsyncDisposable {
     return this.#closed.signal.aborted;
   }
 
+  /** The session's way out through a signaling link; the first of each MLS message sent is a join mark. */
+  #portOf(signaling: SignalingClient): E2eePort {
+    return {
+      send: (kind) => {
+        this.#markOnce(`mls:sent_${kind.case ?? ''}`);
+        return signaling.send(kind);
+      },
+      request: (kind) => {
+        this.#markOnce(`mls:sent_${kind.case ?? ''}`);
+        return signaling.request(kind);
+      },
+    };
+  }
+
+  #markOnce(name: string): void {
+    if (this.#marked.has(name)) return;
+    this.#marked.add(name);
+    this.#mark(name);
+  }
+
   #onMls(kind: ServerMessage['kind']): void {
-    if (this.#session !== undefined) void this.#session.handle(kind);
-    else if (this.#mode === 'pending' && this.#buffer.length < 256) this.#buffer.push(kind);
+    this.#markOnce(`mls:got_${kind.case ?? ''}`);
+    if (this.#session !== undefined && !this.#holding) void this.#session.handle(kind);
+    else if ((this.#mode === 'pending' || this.#holding) && this.#buffer.length < 256)
+      this.#buffer.push(kind);
+  }
+
+  /** The fresh join kept the same participant id: what was held goes to the current member. */
+  #release(): void {
+    this.#holding = false;
+    const held = this.#buffer;
+    this.#buffer = [];
+    for (const kind of held) void this.#session?.handle(kind);
   }
 
   #inOrder<T>(key: string, work: () => Promise<T>): Promise<T> {
@@ -269,6 +335,25 @@ export class MeetingE2ee implements AsyncDisposable {
     if (this.#mode === 'pending') return undefined;
     const wire = await this.#outer.decrypt(payload, meta);
     if (wire === undefined || this.#mode === 'none') return wire;
+    if (this.#session?.state.state === 'joining') await this.#untilJoined();
     return this.#session?.decrypt(wire, meta);
+  }
+
+  /** Resolves when the session is out of 'joining' (or closed), after JOINING_WAIT_MS at most. */
+  #untilJoined(): Promise<void> | undefined {
+    if (this.#joiningWaiters.size >= MAX_JOINING_WAITERS || this.#isClosed()) return undefined;
+    return new Promise<void>((resolve) => {
+      const wake = (): void => {
+        clearTimeout(timer);
+        this.#joiningWaiters.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, JOINING_WAIT_MS);
+      this.#joiningWaiters.add(wake);
+    });
+  }
+
+  #wakeJoiningWaiters(): void {
+    for (const wake of [...this.#joiningWaiters]) wake();
   }
 }

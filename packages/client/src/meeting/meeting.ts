@@ -23,7 +23,7 @@ import { MediaConnection, type ReceivedFrame } from '../media/media-connection.t
 import { ReceiveStats } from '../media/receive-stats.ts';
 import { SimulcastPublication, type SimulcastLayerOptions } from '../media/simulcast-publication.ts';
 import { SlotLayerPreferences, type SlotSize } from '../media/slot-layers.ts';
-import { MeetingE2ee, type MeetingE2eeOptions } from '../e2ee/meeting-e2ee.ts';
+import { MeetingE2ee, MLS_EVENTS, type MeetingE2eeOptions } from '../e2ee/meeting-e2ee.ts';
 import { SignalingClient } from '../signaling/signaling-client.ts';
 import type { ClientTracer } from '../core/tracing.ts';
 import { JoinTrace, type JoinMark } from './join-trace.ts';
@@ -155,9 +155,16 @@ export class Meeting implements AsyncDisposable {
 
   private constructor(options: MeetingOptions) {
     this.#options = options;
-    this.e2ee = new MeetingE2ee(options.e2ee ?? {}, options.transform ?? identityTransform, (id) => {
-      void this.requestKeyframe(id);
-    });
+    this.e2ee = new MeetingE2ee(
+      options.e2ee ?? {},
+      options.transform ?? identityTransform,
+      (id) => {
+        void this.requestKeyframe(id);
+      },
+      (name) => {
+        this.#trace.mark(name);
+      },
+    );
     this.#transform = this.e2ee.transform;
     this.closed = new Promise((resolve) => (this.#resolveClosed = resolve));
     // A new MLS epoch (someone joined or left): whoever just joined decrypts only what is encrypted from now on, and
@@ -458,8 +465,9 @@ export class Meeting implements AsyncDisposable {
       ),
     );
     // Held until #adopt has wired the listeners: nothing the controller says after the JoinResponse is lost.
-    const signaling = await SignalingClient.open(session, { signal, holdEvents: true });
-    this.e2ee.attach(signaling); // before joining: MLS messages follow the JoinResponse at once
+    // The MLS messages are not held: MeetingE2ee listens from before the join.
+    const signaling = await SignalingClient.open(session, { signal, holdEvents: true, unheld: MLS_EVENTS });
+    this.e2ee.attach(signaling, resume === undefined); // before joining: MLS messages follow the JoinResponse at once
     let response: JoinResponse;
     try {
       trace.mark('signaling_join:start');

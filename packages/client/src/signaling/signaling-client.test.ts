@@ -17,7 +17,11 @@ import type { SignalingState } from './signaling-state.ts';
 import { SignalingClient } from './signaling-client.ts';
 
 /** The controller's side: answers the join, then sends `after` unsolicited; never answers a heartbeat. */
-function scriptedController(server: Session, after: readonly string[]): { received: ClientMessage[] } {
+function scriptedController(
+  server: Session,
+  after: readonly string[],
+  mlsAfter = false,
+): { received: ClientMessage[] } {
   const received: ClientMessage[] = [];
   const reader = server.incomingBidirectionalStreams.getReader();
   void (async () => {
@@ -40,6 +44,10 @@ function scriptedController(server: Session, after: readonly string[]): { receiv
           }),
         );
       }
+      if (mlsAfter)
+        await writer.write(
+          create(ServerMessageSchema, { kind: { case: 'mlsKeyPackageRequest', value: {} } }),
+        );
     }
   })().catch(() => undefined);
   return { received };
@@ -61,6 +69,32 @@ test('held events: nothing sent after the JoinResponse is lost before releaseEve
     assert.deepEqual(seen, ['p1', 'p2', 'p3']);
     signaling.releaseEvents(); // idempotent: nothing twice
     assert.deepEqual(seen, ['p1', 'p2', 'p3']);
+  } finally {
+    await signaling.close();
+  }
+});
+
+test('unheld kinds (the MLS messages) are emitted at once while the rest stays held, in order', async () => {
+  const [client, server] = createMemorySessionPair();
+  scriptedController(server, ['p1', 'p2'], true);
+  const signaling = await SignalingClient.open(client, {
+    holdEvents: true,
+    unheld: ['mlsKeyPackageRequest'],
+  });
+  try {
+    const seen: string[] = [];
+    signaling.events.on('participantJoined', (m) => seen.push(m.participant?.participantId ?? ''));
+    const asked = new Promise<void>((resolve) => {
+      signaling.events.on('mlsKeyPackageRequest', () => {
+        seen.push('kp');
+        resolve();
+      });
+    });
+    await signaling.join({ case: 'join', value: { meetingId: 'm', joinToken: 't' } });
+    await asked; // before releaseEvents: a held KeyPackage request would wait here for ever
+    assert.deepEqual(seen, ['kp']);
+    signaling.releaseEvents();
+    assert.deepEqual(seen, ['kp', 'p1', 'p2']);
   } finally {
     await signaling.close();
   }

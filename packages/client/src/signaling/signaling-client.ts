@@ -37,6 +37,12 @@ export interface SignalingOptions {
    * sent in between, and its roster would lack that participant for good.
    */
   holdEvents?: boolean;
+  /**
+   * Kinds emitted at once even while events are held: their listeners are attached before the join (the MLS
+   * messages of an E2EE meeting: holding the KeyPackage request until the media connection was open delayed the
+   * joiner's entry into the group, and its first decryptable frame, by that long).
+   */
+  unheld?: readonly ServerCase[];
 }
 
 interface Pending {
@@ -61,6 +67,7 @@ export class SignalingClient implements AsyncDisposable {
   #lastReceivedAt = 0;
   /** Unsolicited messages waiting for `releaseEvents()` (undefined once released). */
   #held: ServerMessage[] | undefined;
+  readonly #unheld: ReadonlySet<string>;
   /** Round-trip time of the last heartbeat, ms. */
   rttMs = 0;
 
@@ -68,6 +75,7 @@ export class SignalingClient implements AsyncDisposable {
     this.#session = session;
     this.#requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
     if (options.holdEvents === true) this.#held = [];
+    this.#unheld = new Set(options.unheld ?? []);
     this.closed = new Promise((resolve) => (this.#resolveClosed = resolve));
     void session.closed.then((info) => {
       this.#fail(ClientError.closed(`signaling session (${info.closeCode} ${info.reason})`));
@@ -218,7 +226,7 @@ export class SignalingClient implements AsyncDisposable {
           continue;
         }
         this.#lastReceivedAt = performance.now();
-        if (this.#held !== undefined) this.#held.push(message);
+        if (this.#held !== undefined && !this.#unheld.has(message.kind.case ?? '')) this.#held.push(message);
         else this.#emit(message);
       }
     } catch (e) {
