@@ -112,3 +112,4 @@ export {
 export { WorkerKeyring, KeyringWorkerError } from './e2ee/worker-keyring.ts';
 export { serveE2eeKeyring } from './e2ee/keyring-worker.ts';
 export type { KeyringPort, KeyringWorkerInit } from './e2ee/keyring-messages.ts';
+export { JoinPreparation, type JoinPreparationOptions } from './meeting/join-preparation.ts';

@@ -4,7 +4,9 @@ import {
   DarkTowerApi,
   Meeting,
   webConnector,
+  type Connector,
   type LayoutSpec,
+  type MeetingOptions,
   type MeetingState,
   type RemoteParticipant,
 } from '@darktower/client';
@@ -53,6 +55,8 @@ export interface JoinArgs {
   readonly userToken: string | undefined;
   readonly stream: MediaStream | undefined;
   readonly transport: 'auto' | 'webtransport' | 'websocket';
+  /** What the pre-join page prepared (JoinPreparation.joinOptions()): the grant and the signaling session. */
+  readonly prepared?: Pick<MeetingOptions, 'grant' | 'connector'> | undefined;
 }
 
 /** Enough slots for every camera plus screen shares. */
@@ -125,12 +129,17 @@ export class Room {
     meeting.e2ee.events.on('stateChanged', changed);
   }
 
-  static async join(args: JoinArgs, signal?: AbortSignal): Promise<Room> {
-    const connector = webConnector({
-      webSocketUrl: args.config.webSocketUrl,
-      serverCertificateHashes: args.config.certificateHashes,
-      ...(args.transport === 'auto' ? {} : { only: args.transport }),
+  /** How this page opens sessions (the dev stack's certificate and fallback URLs; a forced transport). */
+  static connector(config: DevConfig, transport: JoinArgs['transport']): Connector {
+    return webConnector({
+      webSocketUrl: config.webSocketUrl,
+      serverCertificateHashes: config.certificateHashes,
+      ...(transport === 'auto' ? {} : { only: transport }),
     });
+  }
+
+  static async join(args: JoinArgs, signal?: AbortSignal): Promise<Room> {
+    const connector = args.prepared?.connector ?? Room.connector(args.config, args.transport);
     // Probed once per page, and started on the pre-join page (Room.prepare): usually already known here.
     const videoCodecs = await videoCodecSupport();
     const keyring = workerKeyringFactory();
@@ -139,6 +148,7 @@ export class Room {
       {
         api: args.api,
         connector,
+        ...(args.prepared?.grant === undefined ? {} : { grant: args.prepared.grant }),
         meeting: args.meeting,
         displayName: args.displayName,
         userToken: args.userToken,
