@@ -28,32 +28,9 @@ import {
 import { callApi } from '../src/api-client.ts';
 import { startDevStack, type DevStack } from '../src/dev/dev-stack.ts';
 import { botConnector, devCertificateHashes } from '../src/bot/bot-connector.ts';
+import { until } from './support/until.ts';
 
 const password = 'correct horse battery staple';
-
-function until<T>(
-  what: string,
-  check: () => T | undefined,
-  timeoutMs = 30_000,
-  explain: () => string = () => '',
-): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const deadline = Date.now() + timeoutMs;
-    const tick = (): void => {
-      let v: T | undefined;
-      try {
-        v = check();
-      } catch (error) {
-        reject(error instanceof Error ? error : new Error(String(error)));
-        return;
-      }
-      if (v !== undefined) resolve(v);
-      else if (Date.now() > deadline) reject(new Error(`timed out: ${what} ${explain()}`));
-      else setTimeout(tick, 50);
-    };
-    tick();
-  });
-}
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 

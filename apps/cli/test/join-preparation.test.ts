@@ -12,8 +12,8 @@ import { DarkTowerApi, isClientError, JoinPreparation, Meeting, type Connector }
 import { callApi } from '../src/api-client.ts';
 import { startDevStack } from '../src/dev/dev-stack.ts';
 import { botConnector, devCertificateHashes } from '../src/bot/bot-connector.ts';
-
-const password = 'correct horse battery staple';
+import { signUpHost } from '../src/cluster/cluster-client.ts';
+import { until } from './support/until.ts';
 
 /** A connector that counts what it opens, per purpose, and keeps the sessions to check their state. */
 function counting(inner: Connector): {
@@ -39,23 +39,14 @@ test('a join uses the grant and signaling session prepared before it', { timeout
   const meetings: Meeting[] = [];
   const preparations: JoinPreparation[] = [];
   try {
-    await callApi(stack.url, {
-      method: 'POST',
-      path: '/api/v1/users',
-      json: { username: 'host', password, display_name: 'Host' },
-    });
-    const login = await callApi<{ access_token: string }>(stack.url, {
-      method: 'POST',
-      path: '/v1/auth/user/token',
-      json: { username: 'host', password },
-    });
+    const host = await signUpHost(stack);
     let created: { meeting_url: string } | undefined;
     for (const deadline = Date.now() + 60_000; created === undefined;) {
       try {
         created = await callApi<{ meeting_url: string }>(stack.url, {
           method: 'POST',
           path: '/api/v1/meetings',
-          token: login.access_token,
+          token: host.token,
           json: { display_name: 'Prepared', max_participants: 10, settings: { require_auth: false } },
         });
       } catch (error) {
@@ -80,8 +71,7 @@ test('a join uses the grant and signaling session prepared before it', { timeout
     preparations.push(p1);
     assert.equal(p1.matches('Ann', undefined), true);
     assert.equal(p1.matches('Bob', undefined), false);
-    for (const deadline = Date.now() + 30_000; c1.opened.length === 0 && Date.now() < deadline;)
-      await new Promise((r) => setTimeout(r, 20));
+    await until('the prepared session', () => (c1.opened.length > 0 ? true : undefined));
     assert.deepEqual(
       c1.opened.map((o) => o.purpose),
       ['signaling'],
@@ -114,8 +104,7 @@ test('a join uses the grant and signaling session prepared before it', { timeout
       now: () => now,
     });
     preparations.push(p2);
-    for (const deadline = Date.now() + 30_000; c2.opened.length === 0 && Date.now() < deadline;)
-      await new Promise((r) => setTimeout(r, 20));
+    await until('the prepared session', () => (c2.opened.length > 0 ? true : undefined));
     now = 6_000;
     const bea = await Meeting.join({ meeting: code, displayName: 'Bea', ...p2.joinOptions() });
     meetings.push(bea);
@@ -124,8 +113,7 @@ test('a join uses the grant and signaling session prepared before it', { timeout
       c2.opened.map((o) => o.purpose),
       ['signaling', 'signaling', 'media'],
     );
-    for (const deadline = Date.now() + 10_000; c2.opened[0]?.closed !== true && Date.now() < deadline;)
-      await new Promise((r) => setTimeout(r, 20));
+    await until('the stale session closed', () => (c2.opened[0]?.closed === true ? true : undefined), 10_000);
     assert.equal(c2.opened[0]?.closed, true, 'the stale session was closed');
     assert.equal(c2.opened[1]?.closed, false);
     assert.deepEqual(
@@ -145,16 +133,13 @@ test('a join uses the grant and signaling session prepared before it', { timeout
       now: () => now,
     });
     preparations.push(p3);
-    for (const deadline = Date.now() + 30_000; c3.opened.length === 0 && Date.now() < deadline;)
-      await new Promise((r) => setTimeout(r, 20));
+    await until('the prepared session', () => (c3.opened.length > 0 ? true : undefined));
     now = 18_000;
     p3.warm();
-    for (const deadline = Date.now() + 30_000; c3.opened.length < 2 && Date.now() < deadline;)
-      await new Promise((r) => setTimeout(r, 20));
+    await until('a new session after warm()', () => (c3.opened.length >= 2 ? true : undefined));
     assert.equal(c3.opened.length, 2);
     await p3.close();
-    for (const deadline = Date.now() + 10_000; c3.opened.some((o) => !o.closed) && Date.now() < deadline;)
-      await new Promise((r) => setTimeout(r, 20));
+    await until('both closed', () => (c3.opened.every((o) => o.closed) ? true : undefined), 10_000);
     assert.deepEqual(
       c3.opened.map((o) => o.closed),
       [true, true],

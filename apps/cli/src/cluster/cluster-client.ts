@@ -28,7 +28,8 @@ async function call<T>(
   return { status: res.status, body: body as T };
 }
 
-export async function signUpHost(cluster: Cluster): Promise<HostSession> {
+/** A new host account on a cluster (or anything serving the API at `url`, e.g. the dev stack), signed in. */
+export async function signUpHost(cluster: Pick<Cluster, 'url'>): Promise<HostSession> {
   const username = `host${randomBytes(4).toString('hex')}`;
   const password = randomBytes(12).toString('base64url');
   const reg = await call(`${cluster.url}/api/v1/users`, {

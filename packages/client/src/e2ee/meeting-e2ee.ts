@@ -197,9 +197,7 @@ export class MeetingE2ee implements AsyncDisposable {
     });
     const port = this.#port;
     if (port !== undefined) session.setPort(this.#portOf(port));
-    const buffered = this.#buffer;
-    this.#buffer = [];
-    for (const kind of buffered) void session.handle(kind);
+    this.#release();
     this.events.emit('stateChanged', session.state);
   }
 
@@ -300,7 +298,7 @@ export class MeetingE2ee implements AsyncDisposable {
       this.#buffer.push(kind);
   }
 
-  /** The fresh join kept the same participant id: what was held goes to the current member. */
+  /** What was buffered (or held for a fresh join's JoinResponse) goes to the current member. */
   #release(): void {
     this.#holding = false;
     const held = this.#buffer;

@@ -26,32 +26,43 @@ export interface JoinPreparationOptions {
   readonly now?: () => number;
 }
 
-interface Prepared<T> {
-  readonly value: Promise<T | undefined>;
-  /** When it was asked for (a session: when it opened, which is when the controller's join timeout starts). */
+interface PreparedGrant {
+  /** Undefined when the fetch failed (the join then fetches its own and reports its error). */
+  readonly value: Promise<JoinGrant | undefined>;
+  /** When it was asked for. */
+  readonly at: number;
+}
+
+interface PreparedSession {
+  readonly value: Promise<Session | undefined>;
+  /** When it was asked for, then when it opened (which is when the controller's join timeout starts). */
   at: number;
-  /** Settled with a value that is still usable (e.g. a session not closed). */
+  /** Opened and not closed since. */
   usable: boolean;
   /** No longer in flight. */
   settled: boolean;
-  /** Handed to a join (a session: the join owns it from here). */
-  taken?: boolean;
-  /** A session's URL (the controller the grant named). */
+  /** Handed to a join: the join owns it from here. */
+  taken: boolean;
+  /** The controller the grant named. */
   url?: string;
 }
 
 export class JoinPreparation implements AsyncDisposable {
   readonly #o: JoinPreparationOptions;
   readonly #now: () => number;
+  readonly #grantFreshMs: number;
+  readonly #sessionFreshMs: number;
   readonly #abort = new AbortController();
-  #grant: Prepared<JoinGrant> | undefined;
-  #session: Prepared<Session> | undefined;
+  #grant: PreparedGrant | undefined;
+  #session: PreparedSession | undefined;
   #closed = false;
 
   /** Starts fetching the grant and, once it is here, opening the signaling session. */
   constructor(options: JoinPreparationOptions) {
     this.#o = options;
     this.#now = options.now ?? (() => performance.now());
+    this.#grantFreshMs = options.grantFreshMs ?? 240_000;
+    this.#sessionFreshMs = options.sessionFreshMs ?? 7_000;
     this.warm();
   }
 
@@ -64,11 +75,11 @@ export class JoinPreparation implements AsyncDisposable {
   warm(): void {
     if (this.#closed) return;
     const now = this.#now();
-    const grantFresh = this.#o.grantFreshMs ?? 240_000;
-    if (this.#grant === undefined || now - this.#grant.at > grantFresh) this.#grant = this.#fetchGrant(now);
+    if (this.#grant === undefined || now - this.#grant.at > this.#grantFreshMs)
+      this.#grant = this.#fetchGrant(now);
     const s = this.#session;
     // Opened again when missing, failed, closed by the controller, or stale; not while one is opening.
-    if (s === undefined || (s.settled && (!s.usable || now - s.at > (this.#o.sessionFreshMs ?? 7_000)))) {
+    if (s === undefined || (s.settled && (!s.usable || now - s.at > this.#sessionFreshMs))) {
       if (s !== undefined) this.#dropSession();
       const grant = this.#grant.value;
       this.#session = this.#openSession(now, grant);
@@ -119,37 +130,25 @@ export class JoinPreparation implements AsyncDisposable {
     return this.close();
   }
 
-  #fetchGrant(now: number): Prepared<JoinGrant> {
-    const prepared: Prepared<JoinGrant> = {
+  #fetchGrant(now: number): PreparedGrant {
+    return {
       at: now,
-      usable: false,
-      settled: false,
       value: this.#o.api
         .joinMeeting(
           this.#o.meeting,
           { displayName: this.#o.displayName, userToken: this.#o.userToken },
           this.#abort.signal,
         )
-        .then(
-          (grant) => {
-            prepared.usable = true;
-            prepared.settled = true;
-            return grant;
-          },
-          () => {
-            prepared.settled = true;
-            return undefined;
-          },
-        ),
+        .catch(() => undefined),
     };
-    return prepared;
   }
 
-  #openSession(now: number, grant: Promise<JoinGrant | undefined>): Prepared<Session> {
-    const prepared: Prepared<Session> = {
+  #openSession(now: number, grant: Promise<JoinGrant | undefined>): PreparedSession {
+    const prepared: PreparedSession = {
       at: now,
       usable: false,
       settled: false,
+      taken: false,
       value: grant.then(async (g) => {
         if (g === undefined || this.#closed) {
           prepared.settled = true;
@@ -164,7 +163,7 @@ export class JoinPreparation implements AsyncDisposable {
           prepared.at = this.#now();
           prepared.url = g.meetingControllerUrl;
           void session.closed.then(() => (prepared.usable = false));
-          if (prepared.taken !== true && this.#session !== prepared) {
+          if (!prepared.taken && this.#session !== prepared) {
             // Replaced or closed while it opened.
             prepared.usable = false;
             session.close({ closeCode: 0, reason: 'join preparation replaced' });
@@ -184,7 +183,7 @@ export class JoinPreparation implements AsyncDisposable {
     const g = this.#grant;
     this.#grant = undefined;
     if (g === undefined || this.#closed) return undefined;
-    if (this.#now() - g.at > (this.#o.grantFreshMs ?? 240_000)) return undefined;
+    if (this.#now() - g.at > this.#grantFreshMs) return undefined;
     return g.value;
   }
 
@@ -195,7 +194,7 @@ export class JoinPreparation implements AsyncDisposable {
     s.taken = true;
     const session = await s.value;
     if (session === undefined) return undefined;
-    const fresh = s.usable && this.#now() - s.at <= (this.#o.sessionFreshMs ?? 7_000);
+    const fresh = s.usable && this.#now() - s.at <= this.#sessionFreshMs;
     // Only for the controller the grant named (a grant fetched afresh may name another).
     if (fresh && s.url === url) return session;
     session.close({ closeCode: 0, reason: 'join preparation not used' });
