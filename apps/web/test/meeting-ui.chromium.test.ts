@@ -42,6 +42,33 @@ test('each sees the other named, with moving video, and hears the other', option
   await tile(bob, 'Alice').waitFor({ timeout: WAIT_MS });
   await assertVideoMoves(ui, alice, tile(alice, 'Bob'), 'alice-sees-bob');
   await assertVideoMoves(ui, bob, tile(bob, 'Alice'), 'bob-sees-alice');
+  // Bob joined while Alice published: the layout named her slot at the join, and its decoder was open (in her
+  // codec) before her first frame arrived, so that frame only had to be decoded.
+  const first = await bob.evaluate(() => {
+    const room = (
+      window as unknown as {
+        __room: {
+          remote: {
+            tiles: {
+              video: {
+                decoderCodec: string | undefined;
+                stats: { decoderPreparedAt?: number; firstReceivedAt?: number };
+              };
+            }[];
+          };
+        };
+      }
+    ).__room;
+    const video = room.remote.tiles[0]?.video;
+    return {
+      codec: video?.decoderCodec,
+      prepared: video?.stats.decoderPreparedAt,
+      received: video?.stats.firstReceivedAt,
+    };
+  });
+  assert.ok(first.prepared !== undefined && first.received !== undefined, JSON.stringify(first));
+  assert.ok(first.prepared <= first.received, JSON.stringify(first));
+  assert.ok(first.codec !== undefined && first.codec !== '', JSON.stringify(first));
   // The tile's size reached the SDK (ResizeObserver -> Meeting.setSlotSize): Bob's slot showing Alice asks for the
   // simulcast layer that fits the tile, not the same layer for every tile.
   const slotId = (await tile(bob, 'Alice').getAttribute('data-slot-id')) ?? '';

@@ -29,6 +29,8 @@ export class RemoteMedia implements AsyncDisposable {
   #liveSlots = new Set<string>();
   readonly #retiredSlots = new Set<string>();
   readonly #audios = new Map<string, { participantId: string; audio: RemoteAudio }>();
+  /** Video slots of the layout that have no frame yet, each with its decoder already open (#prepare). */
+  readonly #prepared = new Map<string, { participantId: string; video: RemoteVideo }>();
   readonly #clocks = new Map<string, PlayoutClock>();
   readonly #offs: (() => void)[] = [];
   readonly #audioContainer: HTMLElement;
@@ -43,6 +45,7 @@ export class RemoteMedia implements AsyncDisposable {
       }),
     );
     // What came before this renderer existed (the join resolves before the app builds it): the first key frames.
+    this.#prepare(meeting.layoutSlots);
     for (const f of meeting.takeEarlyFrames()) this.#onFrame(f);
     this.#offs.push(
       meeting.events.on('layoutChanged', (slots) => {
@@ -54,6 +57,7 @@ export class RemoteMedia implements AsyncDisposable {
       meeting.events.on('participantLeft', (p) => {
         for (const [id, t] of this.#videos) if (t.participantId === p.participantId) void this.#drop(id);
         for (const [id, a] of this.#audios) if (a.participantId === p.participantId) void this.#drop(id);
+        for (const [id, v] of this.#prepared) if (v.participantId === p.participantId) void this.#drop(id);
         this.#clocks.delete(p.participantId);
       }),
     );
@@ -98,14 +102,10 @@ export class RemoteMedia implements AsyncDisposable {
     if (this.#retiredSlots.has(f.forwardedStreamId)) return;
     let tile = this.#videos.get(f.forwardedStreamId);
     if (tile?.participantId !== f.participantId || tile.kind !== f.kind) {
-      const video =
-        tile?.video ??
-        new RemoteVideo(
-          this.#clock(f.participantId),
-          // KeyframeRequest names the publisher's stream (common.proto): the handler knows the source, not our
-          // layout slot id (a request naming the slot was dropped, and the tile waited for a periodic key frame).
-          (sourceStreamId) => void this.#meeting.requestKeyframe(sourceStreamId),
-        );
+      const prepared = this.#prepared.get(f.forwardedStreamId);
+      this.#prepared.delete(f.forwardedStreamId);
+      const video = tile?.video ?? prepared?.video ?? this.#newVideo(f.participantId);
+      if (prepared !== undefined && prepared.video !== video) void prepared.video.close();
       tile = { forwardedStreamId: f.forwardedStreamId, participantId: f.participantId, kind: f.kind, video };
       this.#videos.set(f.forwardedStreamId, tile);
       this.events.emit('tilesChanged', this.tiles);
@@ -113,8 +113,54 @@ export class RemoteMedia implements AsyncDisposable {
     tile.video.push(f);
   }
 
+  #newVideo(participantId: string): RemoteVideo {
+    return new RemoteVideo(
+      this.#clock(participantId),
+      // KeyframeRequest names the publisher's stream (common.proto): the handler knows the source, not our
+      // layout slot id (a request naming the slot was dropped, and the tile waited for a periodic key frame).
+      (sourceStreamId) => void this.#meeting.requestKeyframe(sourceStreamId),
+    );
+  }
+
+  /**
+   * A video slot of the layout without a tile yet gets its RemoteVideo now, decoder open in the publisher's codec
+   * (from the roster), so the first key frame only has to be decoded. It becomes the slot's tile with that frame.
+   */
+  #prepare(slots: readonly LayoutSlotView[]): void {
+    for (const s of slots) {
+      if (s.kind === 'audio' || this.#videos.has(s.slotStreamId) || this.#prepared.has(s.slotStreamId))
+        continue;
+      const owner = this.#meeting.participants.find((p) => p.participantId === s.participantId);
+      const codec = owner?.streams.find((x) => x.streamId === s.sourceStreamId)?.codec;
+      if (codec === undefined) continue;
+      const video = this.#newVideo(s.participantId);
+      video.prepare(codec);
+      this.#prepared.set(s.slotStreamId, { participantId: s.participantId, video });
+    }
+  }
+
+  /** Slots whose decoder is open before their first frame (for tests and diagnostics). */
+  get preparedSlots(): ReadonlyMap<
+    string,
+    { readonly participantId: string; readonly decoderCodec: string | undefined }
+  > {
+    return new Map(
+      [...this.#prepared].map(([id, p]) => [
+        id,
+        { participantId: p.participantId, decoderCodec: p.video.decoderCodec },
+      ]),
+    );
+  }
+
   #onLayout(slots: readonly LayoutSlotView[]): void {
     const live = new Set(slots.filter((s) => s.kind !== 'audio').map((s) => s.slotStreamId));
+    for (const [id, p] of this.#prepared) {
+      const slot = slots.find((s) => s.slotStreamId === id);
+      if (slot?.participantId === p.participantId) continue;
+      this.#prepared.delete(id);
+      void p.video.close();
+    }
+    this.#prepare(slots);
     for (const id of this.#liveSlots) if (!live.has(id)) this.#retiredSlots.add(id);
     for (const id of live) this.#retiredSlots.delete(id);
     for (const id of this.#retiredSlots) {
@@ -140,6 +186,11 @@ export class RemoteMedia implements AsyncDisposable {
   }
 
   async #drop(id: string): Promise<void> {
+    const p = this.#prepared.get(id);
+    if (p !== undefined) {
+      this.#prepared.delete(id);
+      await p.video.close();
+    }
     const v = this.#videos.get(id);
     if (v !== undefined) {
       this.#videos.delete(id);
@@ -159,6 +210,9 @@ export class RemoteMedia implements AsyncDisposable {
     this.#closed = true;
     for (const off of this.#offs) off();
     for (const id of [...this.#videos.keys(), ...this.#audios.keys()]) await this.#drop(id);
+    const prepared = [...this.#prepared.values()];
+    this.#prepared.clear();
+    for (const p of prepared) await p.video.close();
     this.#clocks.clear();
     this.events.removeAll();
   }

@@ -26,6 +26,8 @@ export interface VideoRenderStats {
   firstTransitMs: number | undefined;
   firstDecodeAt: number | undefined;
   firstFrameAt: number | undefined;
+  /** performance.now() when the decoder was opened ahead of the first frame (`prepare`), if it was. */
+  decoderPreparedAt: number | undefined;
 }
 
 export class RemoteVideo implements AsyncDisposable {
@@ -43,6 +45,7 @@ export class RemoteVideo implements AsyncDisposable {
     firstTransitMs: undefined,
     firstDecodeAt: undefined,
     firstFrameAt: undefined,
+    decoderPreparedAt: undefined,
   };
   readonly #scope = new Scope();
   readonly #buffer: JitterBuffer<RemoteFrame>;
@@ -126,6 +129,39 @@ export class RemoteVideo implements AsyncDisposable {
     for (const { item } of this.#buffer.pop(Date.now() * 1000)) this.#decode(item);
   }
 
+  /**
+   * Opens the decoder before the first frame (the layout named the slot, the roster its codec): creating and
+   * configuring one takes a few ms, more on a busy page, and would otherwise delay the first picture. A frame in
+   * another codec replaces it (at a key frame). Does nothing once a decoder is open.
+   */
+  prepare(codec: string): void {
+    if (this.#scope.closed || (this.#decoder !== undefined && this.#decoder.state !== 'closed')) return;
+    this.#openDecoder(webCodecsVideoCodec(codec));
+    if (this.stats.firstReceivedAt === undefined) this.stats.decoderPreparedAt ??= performance.now();
+  }
+
+  #openDecoder(codec: string): VideoDecoder {
+    this.#closeDecoder();
+    this.#codec = codec;
+    const decoder = new VideoDecoder({
+      output: (frame) => {
+        this.#draw(frame);
+      },
+      error: () => {
+        this.stats.decodeErrors++;
+        this.#needKey = true;
+      },
+    });
+    decoder.configure({ codec, optimizeForLatency: true });
+    this.#decoder = decoder;
+    return decoder;
+  }
+
+  /** Whether a decoder is open (prepared or decoding), and for which WebCodecs codec string. */
+  get decoderCodec(): string | undefined {
+    return this.#decoder === undefined || this.#decoder.state === 'closed' ? undefined : this.#codec;
+  }
+
   #decode(f: RemoteFrame): void {
     const key = f.header.frameType === FrameType.VideoKey;
     const codec = webCodecsVideoCodec(f.codec);
@@ -134,18 +170,7 @@ export class RemoteVideo implements AsyncDisposable {
         this.#askKey();
         return;
       }
-      this.#closeDecoder();
-      this.#codec = codec;
-      this.#decoder = new VideoDecoder({
-        output: (frame) => {
-          this.#draw(frame);
-        },
-        error: () => {
-          this.stats.decodeErrors++;
-          this.#needKey = true;
-        },
-      });
-      this.#decoder.configure({ codec, optimizeForLatency: true });
+      this.#decoder = this.#openDecoder(codec);
     }
     if (this.#needKey && !key) {
       this.#askKey();
