@@ -198,6 +198,8 @@ describe('participants exchange media through the real controller and media hand
     );
     const video = await alice.media.publish(cam, StreamType.VIDEO_CAMERA, 'vp09');
     for (let i = 0; i < 10; i++) await video.send(randomBytes(400), i === 0);
+    // Older than the handler's fast start window (300 ms): the key frame is not replayed to Bob, a new one is asked for.
+    await new Promise((resolve) => setTimeout(resolve, 400));
     const before = alice.media.keyframeRequests.length;
     expectKind(
       await bob.signaling.request({ case: 'subscribe', value: { streamId: cam } }, 15_000),
@@ -252,6 +254,8 @@ describe('participants exchange media through the real controller and media hand
     );
     const video = await alice.media.publish(cam, StreamType.VIDEO_CAMERA, 'vp09');
     for (let i = 0; i < 5; i++) await video.send(randomBytes(400), i === 0);
+    // Older than the handler's fast start window (300 ms): the key frame is not replayed to Bob, a new one is asked for.
+    await new Promise((resolve) => setTimeout(resolve, 400));
     const bob = await participant(meetingId, 'bob-viewer');
     const slot = randomUUID();
     const before = alice.media.keyframeRequests.length;
