@@ -139,26 +139,11 @@ export class RemoteMedia implements AsyncDisposable {
     }
   }
 
-  /** Slots whose decoder is open before their first frame (for tests and diagnostics). */
-  get preparedSlots(): ReadonlyMap<
-    string,
-    { readonly participantId: string; readonly decoderCodec: string | undefined }
-  > {
-    return new Map(
-      [...this.#prepared].map(([id, p]) => [
-        id,
-        { participantId: p.participantId, decoderCodec: p.video.decoderCodec },
-      ]),
-    );
-  }
-
   #onLayout(slots: readonly LayoutSlotView[]): void {
     const live = new Set(slots.filter((s) => s.kind !== 'audio').map((s) => s.slotStreamId));
     for (const [id, p] of this.#prepared) {
       const slot = slots.find((s) => s.slotStreamId === id);
-      if (slot?.participantId === p.participantId) continue;
-      this.#prepared.delete(id);
-      void p.video.close();
+      if (slot?.participantId !== p.participantId) void this.#drop(id);
     }
     this.#prepare(slots);
     for (const id of this.#liveSlots) if (!live.has(id)) this.#retiredSlots.add(id);
@@ -209,10 +194,8 @@ export class RemoteMedia implements AsyncDisposable {
     if (this.#closed) return;
     this.#closed = true;
     for (const off of this.#offs) off();
-    for (const id of [...this.#videos.keys(), ...this.#audios.keys()]) await this.#drop(id);
-    const prepared = [...this.#prepared.values()];
-    this.#prepared.clear();
-    for (const p of prepared) await p.video.close();
+    for (const id of [...this.#videos.keys(), ...this.#audios.keys(), ...this.#prepared.keys()])
+      await this.#drop(id);
     this.#clocks.clear();
     this.events.removeAll();
   }

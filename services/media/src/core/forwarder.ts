@@ -351,9 +351,10 @@ export class Forwarder {
       this.unknownFrames++;
       return;
     }
-    pub.stats.record(frame, this.#wallClockUs(), this.#clock.now());
+    const now = this.#clock.now();
+    pub.stats.record(frame, this.#wallClockUs(), now);
     this.#capacity.addIn(frame.wire.byteLength);
-    if (frame.kind !== 'audio') this.#remember(pub, frame);
+    if (frame.kind !== 'audio') this.#remember(pub, frame, now);
     const fan = this.#fanout.get(frame.streamId);
     if (fan === undefined) return;
     for (const sub of fan.toClients) {
@@ -566,8 +567,7 @@ export class Forwarder {
   }
 
   /** Keeps the stream's chain since its last key frame while FAST_START allows (the ingest hot path: O(1)). */
-  #remember(pub: Published, frame: ForwardFrame): void {
-    const now = this.#clock.now();
+  #remember(pub: Published, frame: ForwardFrame, now: number): void {
     if (frame.kind === 'key') {
       pub.recent = { frames: [frame], bytes: frame.wire.byteLength, keyAtMs: now };
       return;
