@@ -94,17 +94,22 @@ test('a join uses the grant and signaling session prepared before it', { timeout
 
     // Stale (older than sessionFreshMs): not used; the join connects afresh, and the stale session is closed.
     let now = 0;
-    const c2 = counting(base);
-    const p2 = new JoinPreparation({
-      api,
-      connector: c2.connector,
-      meeting: code,
-      displayName: 'Bea',
-      sessionFreshMs: 5_000,
-      now: () => now,
-    });
-    preparations.push(p2);
-    await until('the prepared session', () => (c2.opened.length > 0 ? true : undefined));
+    // A preparation on a clock the test moves, whose first session is open.
+    const prepareAt = async (displayName: string) => {
+      const c = counting(base);
+      const p = new JoinPreparation({
+        api,
+        connector: c.connector,
+        meeting: code,
+        displayName,
+        sessionFreshMs: 5_000,
+        now: () => now,
+      });
+      preparations.push(p);
+      await until('the prepared session', () => (c.opened.length > 0 ? true : undefined));
+      return { c, p };
+    };
+    const { c: c2, p: p2 } = await prepareAt('Bea');
     now = 6_000;
     const bea = await Meeting.join({ meeting: code, displayName: 'Bea', ...p2.joinOptions() });
     meetings.push(bea);
@@ -123,17 +128,7 @@ test('a join uses the grant and signaling session prepared before it', { timeout
 
     // warm() on a stale session opens a new one (the pointer reached Join).
     now = 12_000;
-    const c3 = counting(base);
-    const p3 = new JoinPreparation({
-      api,
-      connector: c3.connector,
-      meeting: code,
-      displayName: 'Cy',
-      sessionFreshMs: 5_000,
-      now: () => now,
-    });
-    preparations.push(p3);
-    await until('the prepared session', () => (c3.opened.length > 0 ? true : undefined));
+    const { c: c3, p: p3 } = await prepareAt('Cy');
     now = 18_000;
     p3.warm();
     await until('a new session after warm()', () => (c3.opened.length >= 2 ? true : undefined));

@@ -5,7 +5,13 @@ import { asHandlerId, asParticipantId, asStreamId, streamIdToBytes, type StreamI
 import { makeFrame, RecordingSink } from '../testing/frames.ts';
 import { ManualClock } from '../testing/manual-clock.ts';
 import { CapacityMeter } from './capacity.ts';
-import type { Destination, EgressEndpoint, EgressStreamSpec, StreamInfo } from './destination.ts';
+import type {
+  Destination,
+  EgressEndpoint,
+  EgressStreamSpec,
+  PublisherHandle,
+  StreamInfo,
+} from './destination.ts';
 import { Forwarder } from './forwarder.ts';
 
 const V = asStreamId('00000000-0000-4000-8000-000000000001');
@@ -53,6 +59,23 @@ function setup(maxFrames = 8) {
   });
   const publisher = { requestKeyframe: (s: StreamId) => keyframeAsks.push(s) };
   return { fwd, keyframeAsks, publisher, clock };
+}
+
+/** Publishes a simulcast group G of two layers: lo ('q', 200 kbit/s) and hi ('f', 2 Mbit/s). */
+function simulcastGroup(
+  fwd: Forwarder,
+  publisher: PublisherHandle,
+): { G: StreamId; lo: StreamId; hi: StreamId } {
+  const G = asStreamId('00000000-0000-4000-8000-0000000000ff');
+  const lo = asStreamId('00000000-0000-4000-8000-00000000000a');
+  const hi = asStreamId('00000000-0000-4000-8000-00000000000b');
+  fwd.addPublisher(video(lo), 'client', publisher);
+  fwd.addPublisher(video(hi), 'client', publisher);
+  fwd.defineSimulcast(video(G), [
+    { streamId: lo, layerId: 'q', maxBitrate: 200_000 },
+    { streamId: hi, layerId: 'f', maxBitrate: 2_000_000 },
+  ]);
+  return { G, lo, hi };
 }
 
 describe('Forwarder', () => {
@@ -162,15 +185,7 @@ describe('Forwarder', () => {
 
   test('fast start: a new subscriber of a simulcast group gets the recent chain of the layer it starts on only', async () => {
     const { fwd, publisher, keyframeAsks, clock } = setup();
-    const G = asStreamId('00000000-0000-4000-8000-0000000000fe');
-    const lo = asStreamId('00000000-0000-4000-8000-00000000001a');
-    const hi = asStreamId('00000000-0000-4000-8000-00000000001b');
-    fwd.addPublisher(video(lo), 'client', publisher);
-    fwd.addPublisher(video(hi), 'client', publisher);
-    fwd.defineSimulcast(video(G), [
-      { streamId: lo, maxBitrate: 200_000 },
-      { streamId: hi, maxBitrate: 2_000_000 },
-    ]);
+    const { G, lo, hi } = simulcastGroup(fwd, publisher);
     fwd.ingest(makeFrame(lo, 'key', 1));
     fwd.ingest(makeFrame(hi, 'key', 1));
     fwd.ingest(makeFrame(lo, 'delta', 2));
@@ -269,15 +284,7 @@ describe('Forwarder', () => {
 
   test('simulcast: the subscriber gets one layer relabelled with the group id and switches at key frames', async () => {
     const { fwd, publisher, keyframeAsks } = setup();
-    const G = asStreamId('00000000-0000-4000-8000-0000000000ff');
-    const lo = asStreamId('00000000-0000-4000-8000-00000000000a');
-    const hi = asStreamId('00000000-0000-4000-8000-00000000000b');
-    fwd.addPublisher(video(lo), 'client', publisher);
-    fwd.addPublisher(video(hi), 'client', publisher);
-    fwd.defineSimulcast(video(G), [
-      { streamId: lo, maxBitrate: 200_000 },
-      { streamId: hi, maxBitrate: 2_000_000 },
-    ]);
+    const { G, lo, hi } = simulcastGroup(fwd, publisher);
     const b = new Endpoint(bob);
     fwd.attach(b);
     fwd.addRoute(G, bob, { maxLayer: 1 });
@@ -302,16 +309,8 @@ describe('Forwarder', () => {
 
   test('simulcast: a key frame request naming the group or the slot reaches the layer that subscriber gets', async () => {
     const { fwd, publisher, keyframeAsks } = setup();
-    const G = asStreamId('00000000-0000-4000-8000-0000000000fc');
-    const lo = asStreamId('00000000-0000-4000-8000-00000000003a');
-    const hi = asStreamId('00000000-0000-4000-8000-00000000003b');
+    const { G, lo, hi } = simulcastGroup(fwd, publisher);
     const slot = asStreamId('00000000-0000-4000-8000-00000000006a');
-    fwd.addPublisher(video(lo), 'client', publisher);
-    fwd.addPublisher(video(hi), 'client', publisher);
-    fwd.defineSimulcast(video(G), [
-      { streamId: lo, layerId: 'q', maxBitrate: 200_000 },
-      { streamId: hi, layerId: 'f', maxBitrate: 2_000_000 },
-    ]);
     const b = new Endpoint(bob);
     const c = new Endpoint(carol);
     fwd.attach(b);
@@ -343,17 +342,9 @@ describe('Forwarder', () => {
 
   test('simulcast: a preferred layer caps what one slot receives, kept across a source change; lifted by an unknown id', async () => {
     const { fwd, publisher, keyframeAsks } = setup();
-    const G = asStreamId('00000000-0000-4000-8000-0000000000fe');
-    const lo = asStreamId('00000000-0000-4000-8000-00000000001a');
-    const hi = asStreamId('00000000-0000-4000-8000-00000000001b');
+    const { G, lo, hi } = simulcastGroup(fwd, publisher);
     const small = asStreamId('00000000-0000-4000-8000-00000000005a');
     const large = asStreamId('00000000-0000-4000-8000-00000000005b');
-    fwd.addPublisher(video(lo), 'client', publisher);
-    fwd.addPublisher(video(hi), 'client', publisher);
-    fwd.defineSimulcast(video(G), [
-      { streamId: lo, layerId: 'q', maxBitrate: 200_000 },
-      { streamId: hi, layerId: 'f', maxBitrate: 2_000_000 },
-    ]);
     const b = new Endpoint(bob);
     fwd.attach(b);
     // One subscriber, the same source in a small and in a large slot.
@@ -391,16 +382,8 @@ describe('Forwarder', () => {
       capacity: new CapacityMeter({ maxBandwidthBps: 1e9 }),
     });
     const publisher = { requestKeyframe: (s: StreamId) => keyframeAsks.push(s) };
-    const G = asStreamId('00000000-0000-4000-8000-0000000000fd');
-    const lo = asStreamId('00000000-0000-4000-8000-00000000002a');
-    const hi = asStreamId('00000000-0000-4000-8000-00000000002b');
+    const { G, lo, hi } = simulcastGroup(fwd, publisher);
     const slot = asStreamId('00000000-0000-4000-8000-00000000006a');
-    fwd.addPublisher(video(lo), 'client', publisher);
-    fwd.addPublisher(video(hi), 'client', publisher);
-    fwd.defineSimulcast(video(G), [
-      { streamId: lo, layerId: 'q', maxBitrate: 200_000 },
-      { streamId: hi, layerId: 'f', maxBitrate: 2_000_000 },
-    ]);
     const b = new Endpoint(bob);
     fwd.attach(b);
     fwd.addRoute(G, bob, { forwardedId: slot });
@@ -449,15 +432,7 @@ describe('Forwarder', () => {
       capacity: new CapacityMeter({ maxBandwidthBps: 1e9 }),
     });
     const publisher = { requestKeyframe: () => undefined };
-    const G = asStreamId('00000000-0000-4000-8000-0000000000fc');
-    const lo = asStreamId('00000000-0000-4000-8000-00000000003a');
-    const hi = asStreamId('00000000-0000-4000-8000-00000000003b');
-    fwd.addPublisher(video(lo), 'client', publisher);
-    fwd.addPublisher(video(hi), 'client', publisher);
-    fwd.defineSimulcast(video(G), [
-      { streamId: lo, layerId: 'q', maxBitrate: 200_000 },
-      { streamId: hi, layerId: 'f', maxBitrate: 2_000_000 },
-    ]);
+    const { G, lo } = simulcastGroup(fwd, publisher);
     const b = new Endpoint(bob);
     fwd.attach(b);
     fwd.addRoute(G, bob); // no preference, no feedback: it waits for the top layer
