@@ -1,4 +1,5 @@
 import { test } from 'node:test';
+import { getEventListeners } from 'node:events';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { readSyntheticPayload, SyntheticSource, syntheticPayload } from './synthetic-frames.ts';
@@ -27,4 +28,22 @@ test('video source: key frame first, on request and every keyInterval', () => {
   assert.deepEqual(keys, [true, false, false, false, false, true, false, false, false, false, true]);
   src.requestKeyframe();
   assert.equal(src.next().key, true);
+});
+
+test('a running source leaves no abort listener behind per frame', async () => {
+  const src = new SyntheticSource({ kind: 'audio', fps: 1000 });
+  const abort = new AbortController();
+  let frames = 0;
+  let mostListeners = 0;
+  const run = src.run(async () => {
+    frames++;
+    mostListeners = Math.max(mostListeners, getEventListeners(abort.signal, 'abort').length);
+    if (frames === 50) abort.abort();
+    await Promise.resolve();
+  }, abort.signal);
+  await run;
+  assert.equal(frames, 50);
+  // At most the wait in progress holds one; a listener kept per frame would make it 49 by the last frame.
+  assert.ok(mostListeners <= 1, `${String(mostListeners)} abort listeners while running`);
+  assert.equal(getEventListeners(abort.signal, 'abort').length, 0);
 });

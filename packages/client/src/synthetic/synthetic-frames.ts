@@ -94,16 +94,16 @@ export class SyntheticSource {
       await send(this.next()).catch(() => undefined);
       due += interval;
       const wait = Math.max(0, due - Date.now());
+      // The abort listener goes when the wait ends: one left per frame on the run's long-lived signal was a leak
+      // (a listener, a closure and a timer per frame, and an ever longer listener list to walk on every add).
       await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, wait);
-        signal.addEventListener(
-          'abort',
-          () => {
-            clearTimeout(t);
-            resolve();
-          },
-          { once: true },
-        );
+        const done = (): void => {
+          clearTimeout(t);
+          signal.removeEventListener('abort', done);
+          resolve();
+        };
+        const t = setTimeout(done, wait);
+        signal.addEventListener('abort', done, { once: true });
       });
     }
   }
