@@ -17,6 +17,7 @@ import { H3Datagrams } from './h3-datagrams.ts';
 import { LocalStreamIds } from './local-stream-ids.ts';
 import { PacketPump } from './packet-pump.ts';
 import { RawAccess } from './raw-access.ts';
+import { ReadableScan } from './readable-scan.ts';
 import { SessionTable } from './session-table.ts';
 import { StreamOutbox } from './stream-outbox.ts';
 import { WriteWaiters } from './write-waiters.ts';
@@ -50,6 +51,10 @@ export class H3Connection implements RouterHost, SessionHost, RequestOwner, Open
   readonly #client: ClientConnect | undefined;
   readonly readBuffer = new Uint8Array(64 * 1024);
   readonly #ids: LocalStreamIds;
+  readonly #readableScan: ReadableScan;
+  readonly #visitReadable = (id: number): void => {
+    this.#router.onReadable(id);
+  };
   #established = false;
   #goawaySent = false;
   readonly #timers = new ConnectionTimers();
@@ -60,6 +65,7 @@ export class H3Connection implements RouterHost, SessionHost, RequestOwner, Open
     this.#o = options;
     this.#datagrams = new H3Datagrams(options.limits.maxDatagramQueue);
     this.#router = new StreamRouter(this);
+    this.#readableScan = new ReadableScan(options.role);
     this.role = options.role;
     this.conn = options.conn;
     this.remote = options.remote;
@@ -105,9 +111,10 @@ export class H3Connection implements RouterHost, SessionHost, RequestOwner, Open
     try {
       if (!this.#established && this.conn.isEstablished()) this.#onEstablished();
       if (this.#established && !this.conn.isDraining()) {
-        // isReadable() first: readable() builds a native iterator (three functions and a finalizer) on every
-        // call, and most flushes follow packets that carry only ACKs and leave no stream readable.
-        if (this.conn.isReadable()) for (const id of this.conn.readable()) this.#router.onReadable(id);
+        // isReadable() first: most flushes follow packets that carry only ACKs and leave no stream readable. Then
+        // the scan finds the readable streams, mostly without readable()'s per-call native iterator (see there).
+        if (this.conn.isReadable())
+          this.#readableScan.scan(this.conn, this.#router.states, this.#visitReadable);
         // Datagrams for unknown sessions are dropped (draft-ietf-webtrans-http3 section 4.6).
         if (
           this.#datagrams.receive(this.conn, (id, payload) =>
