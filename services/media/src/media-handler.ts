@@ -510,6 +510,20 @@ export class MediaHandlerCore {
     });
   }
 
+  /** Mean sequence-gap loss over the published client streams (0 without any); no messages built. */
+  meanIngestLoss(): number {
+    let sum = 0;
+    let n = 0;
+    for (const { info, origin } of this.forwarder.publishedStreams()) {
+      if (origin !== 'client') continue;
+      const s = this.forwarder.streamStats(info.streamId);
+      if (s === undefined) continue;
+      sum += s.packetLoss;
+      n++;
+    }
+    return n === 0 ? 0 : sum / n;
+  }
+
   telemetry(meetingId?: string): MediaTelemetry[] {
     const out: MediaTelemetry[] = [];
     const now = BigInt(Date.now());

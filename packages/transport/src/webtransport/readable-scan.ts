@@ -19,10 +19,17 @@ export interface ReadableSource {
 
 /** Ids probed past the highest peer stream seen, per stream type. */
 export const PROBE_AHEAD = 8;
-/** Above this many known streams (or gap ids to probe), one readable() call is cheaper. */
-export const MAX_POLLED = 64;
-/** The longest a readable stream the probes missed waits for a full scan (while packets keep arriving). */
-export const FULL_SCAN_MS = 100;
+/**
+ * Above this many known streams (or gap ids to probe), one readable() call is cheaper. A streamReadable call costs
+ * about 60 ns; a readable() call about 35 us with the garbage collection it causes (media bench, before and after).
+ * A cascade link between two handlers carries hundreds of streams.
+ */
+export const MAX_POLLED = 256;
+/**
+ * The longest a readable stream the probes missed waits for a full scan (while packets keep arriving). A quiet
+ * connection (a participant sending a few frames a second) pays one readable() per readable flush up to this often.
+ */
+export const FULL_SCAN_MS = 1000;
 
 /** Peer-initiated ids of one type: first, first + 4, ...; every id below `next` was seen. */
 interface PeerIds {

@@ -28,13 +28,12 @@ export function mediaMetrics(metrics: Metrics, core: MediaHandlerCore): { update
   return {
     update(): void {
       const t = core.forwarder.totals();
-      const tele = core.telemetry();
       streams.set(core.forwarder.publishedStreams().length);
       outputs.set(t.outputs);
       bwIn.set(core.capacity.bandwidthInBps);
       bwOut.set(core.capacity.bandwidthOutBps);
       util.set(core.capacity.utilization);
-      loss.set(tele.length === 0 ? 0 : tele.reduce((s, x) => s + x.packetLoss, 0) / tele.length);
+      loss.set(core.meanIngestLoss());
       dropped.set(t.framesDropped);
       forwarded.set(t.framesForwarded);
       depth.set(t.queueDepth);

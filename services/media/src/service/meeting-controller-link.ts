@@ -1,7 +1,12 @@
 import { create } from '@bufbuild/protobuf';
 import { createClient, type Client } from '@connectrpc/connect';
 import { createConnectTransport } from '@connectrpc/connect-node';
-import { HealthStatus, MediaHandlerCapacitySchema, MeetingControllerService } from '@darktower/protocol';
+import {
+  HealthStatus,
+  MediaHandlerCapacitySchema,
+  MeetingControllerService,
+  type ReportTelemetryRequest,
+} from '@darktower/protocol';
 import type { Logger } from '@darktower/service-kit';
 import type { MediaHandlerCore } from '../media-handler.ts';
 
@@ -108,20 +113,21 @@ export class MeetingControllerLink {
         this.#state = { state: 'unregistered' };
         await this.#register();
       }
-      const byMeeting = new Map<string, ReturnType<MediaHandlerCore['telemetry']>>();
-      for (const t of core.telemetry()) {
-        const meeting = core.meetingOf(t.participantId) ?? '';
-        let list = byMeeting.get(meeting);
-        if (list === undefined) byMeeting.set(meeting, (list = []));
-        list.push(t);
+      // One pass over the streams and one over the subscribers, grouped by meeting (not a pass per meeting).
+      const byMeeting = new Map<string, Pick<ReportTelemetryRequest, 'telemetry' | 'quality'>>();
+      const reportOf = (meetingId: string): Pick<ReportTelemetryRequest, 'telemetry' | 'quality'> => {
+        let r = byMeeting.get(meetingId);
+        if (r === undefined) byMeeting.set(meetingId, (r = { telemetry: [], quality: [] }));
+        return r;
+      };
+      for (const t of core.telemetry()) reportOf(core.meetingOf(t.participantId) ?? '').telemetry.push(t);
+      for (const q of core.quality()) {
+        const meetingId = core.meetingOf(q.subscriberParticipantId);
+        if (meetingId !== undefined) reportOf(meetingId).quality.push(q);
       }
-      for (const p of core.quality()) {
-        const meeting = core.meetingOf(p.subscriberParticipantId) ?? '';
-        if (!byMeeting.has(meeting)) byMeeting.set(meeting, []);
-      }
-      for (const [meetingId, telemetry] of byMeeting) {
+      for (const [meetingId, { telemetry, quality }] of byMeeting) {
         await this.#client.reportTelemetry(
-          { handlerId: core.handlerId, meetingId, telemetry, quality: core.quality(meetingId) },
+          { handlerId: core.handlerId, meetingId, telemetry, quality },
           { signal: this.#abort.signal, timeoutMs: 3000 },
         );
       }
