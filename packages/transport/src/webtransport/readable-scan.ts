@@ -63,7 +63,7 @@ export class ReadableScan {
 
   /**
    * Calls `visit` with every stream that is readable now (and, after a full scan, with what readable() names).
-   * `known`: the router's stream table; `visit` may add to it or delete from it.
+   * `known`: the router's stream table; `visit(id)` may add entries for new ids or replace or delete entry `id`.
    */
   scan(src: ReadableSource, known: ReadonlyMap<number, unknown>, visit: (id: number) => void): void {
     const now = this.#now();
@@ -76,7 +76,8 @@ export class ReadableScan {
       }
       return;
     }
-    for (const id of [...known.keys()]) if (this.#mayRead(id) && src.streamReadable(id)) visit(id);
+    // Not a copy of the keys: a visit only replaces or deletes its own entry, and a Map's iterator allows both.
+    for (const id of known.keys()) if (this.#mayRead(id) && src.streamReadable(id)) visit(id);
     for (const t of this.#types) {
       let misses = 0;
       for (let id = t.next; id <= t.top || misses < PROBE_AHEAD; id += 4) {
