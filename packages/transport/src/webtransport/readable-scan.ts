@@ -35,9 +35,8 @@ export const MAX_POLLED = 512;
  */
 export const FULL_SCAN_MS = 1000;
 
-/** Peer-initiated ids of one type: first, first + 4, ...; every id below `next` was seen. */
+/** Peer-initiated ids of one type (next, next + 4, ...); every id below `next` was seen. */
 interface PeerIds {
-  readonly first: number;
   next: number;
   /** Ids at or above `next` seen out of order. */
   readonly above: Set<number>;
@@ -50,15 +49,13 @@ export class ReadableScan {
   readonly #now: () => number;
   readonly #types: readonly [PeerIds, PeerIds];
   #fullAt = Number.NEGATIVE_INFINITY;
-  /** Full scans run (readable() calls): for tests and stats. */
-  fullScans = 0;
 
   constructor(role: Role, now: () => number = () => performance.now()) {
     this.#role = role;
     this.#now = now;
     // Client-initiated ids are even (bidi 0 mod 4, uni 2 mod 4), server-initiated odd (RFC 9000 section 2.1).
     const bidi = role === 'server' ? 0 : 1;
-    const peer = (first: number): PeerIds => ({ first, next: first, above: new Set(), top: first - 4 });
+    const peer = (first: number): PeerIds => ({ next: first, above: new Set(), top: first - 4 });
     this.#types = [peer(bidi), peer(bidi + 2)];
   }
 
@@ -70,7 +67,6 @@ export class ReadableScan {
     const now = this.#now();
     if (now - this.#fullAt >= FULL_SCAN_MS || known.size > MAX_POLLED || this.#gapWork() > MAX_POLLED) {
       this.#fullAt = now;
-      this.fullScans++;
       for (const id of src.readable()) {
         this.#saw(id);
         visit(id);
